@@ -1,0 +1,118 @@
+"""Seed code vs the package's default recipe, side by side in one run (issue: 1.5x faster, >= 90% accuracy).
+
+    python bench/train_speed.py [--repeats 3] [--epochs 5]
+
+Each training run happens in its own process (so peak memory is per run and nothing is shared), alternating between
+the two recipes so that a noisy machine slows both alike. Prints, per recipe: test accuracy, steady training
+images/s, seconds per epoch, peak resident memory, and the fraction of the compute-bound limit reached."""
+import argparse, json, os, resource, subprocess, sys, time
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # before TensorFlow is imported
+import numpy as np
+
+def seed_code(seed:int, epochs:int)->dict:
+    "The seed as it is written: Keras defaults, batch 32, model.fit on NumPy arrays of all 60,000 images."
+    import keras
+    from imgdl_nb.data import load_fashion_mnist   # the seed calls keras.datasets.fashion_mnist.load_data(): same arrays, offline
+    from imgdl_nb.train import EpochTimer, images_per_second
+    keras.utils.set_random_seed(seed)
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+    x_train, x_test = x_train.reshape(-1, 28, 28, 1) / 255.0, x_test.reshape(-1, 28, 28, 1) / 255.0
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(32, (3, 3), activation='relu'), keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Conv2D(64, (3, 3), activation='relu'), keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Flatten(), keras.layers.Dense(128, activation='relu'), keras.layers.Dense(10, activation='softmax')])
+    model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    timer = EpochTimer()
+    model.fit(x_train, y_train, epochs=epochs, batch_size=32, callbacks=[timer], verbose=0)
+    accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
+    return dict(test_accuracy=accuracy, epoch_seconds=timer.seconds, images_per_second=images_per_second(len(x_train), timer.seconds),
+                train_images=len(x_train), dtype_policy='float32', batch_size=32)
+
+def package_recipe(seed:int, epochs:int)->dict:
+    "The package's default recipe (TrainConfig defaults) on a 54,000/6,000 train/validation split."
+    from imgdl_nb.data import load_fashion_mnist
+    from imgdl_nb.preprocess import prepare_splits
+    from imgdl_nb.train import train, TrainConfig, choose_dtype_policy
+    from imgdl_nb.evaluate import evaluate_model
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+    config = TrainConfig(seed=seed, epochs=epochs)
+    data = prepare_splits(x_train, y_train, x_test, y_test, config.validation_fraction, seed)
+    result = train(data, config, verbose=0)
+    accuracy = evaluate_model(result.model, data.x_test, data.y_test).accuracy
+    return dict(test_accuracy=accuracy, epoch_seconds=result.epoch_seconds, images_per_second=result.images_per_second,
+                train_images=len(data.x_train), dtype_policy=choose_dtype_policy(config.precision), batch_size=config.batch_size)
+
+RECIPES = {'seed code': seed_code, 'package recipe': package_recipe}
+
+def matmul_gflops(dtype:str, n:int=2048, repeats:int=20)->float:
+    "Measured dense matmul rate of this machine, GFLOP/s (2n^3 per product)."
+    import tensorflow as tf
+    a = tf.random.normal((n, n), dtype=tf.float32); a = tf.cast(a, dtype)
+    f = tf.function(lambda x: tf.matmul(x, x)); f(a).numpy()
+    start = time.perf_counter()
+    for _ in range(repeats): f(a).numpy()
+    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
+
+def training_flops_per_image()->float:
+    "Forward multiply-adds of the seed CNN x2 FLOPs, x3 for training, less conv1's unneeded input gradient."
+    conv1, conv2 = 26*26*32 * 3*3*1 * 2, 11*11*64 * 3*3*32 * 2
+    dense, out = 1600*128 * 2, 128*10 * 2
+    return 3 * (conv1 + conv2 + dense + out) - conv1
+
+def run_child(recipe:str, seed:int, epochs:int)->dict:
+    "Run one recipe in a fresh process; return its measurements with the child's peak memory."
+    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2'}
+    done = subprocess.run([sys.executable, __file__, '--child', recipe, '--seed', str(seed), '--epochs', str(epochs)],
+                          capture_output=True, text=True, env=env)
+    if done.returncode: sys.exit(f'{recipe} (seed {seed}) failed:\n{done.stderr[-3000:]}')
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+def summary(runs:list)->dict:
+    "Means over the runs of one recipe."
+    mean = lambda key: float(np.mean([r[key] for r in runs]))
+    return dict(test_accuracy=mean('test_accuracy'), accuracies=[round(r['test_accuracy'], 4) for r in runs],
+                images_per_second=mean('images_per_second'), seconds_per_epoch=float(np.mean([np.mean(r['epoch_seconds']) for r in runs])),
+                steady_seconds_per_epoch=float(np.mean([np.mean(r['epoch_seconds'][1:] or r['epoch_seconds']) for r in runs])),
+                peak_rss_mib=mean('peak_rss_mib'), dtype_policy=runs[0]['dtype_policy'], batch_size=runs[0]['batch_size'],
+                train_images=runs[0]['train_images'])
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--repeats', type=int, default=3, help='runs (seeds 0..repeats-1) of each recipe')
+    parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--child', choices=list(RECIPES), help=argparse.SUPPRESS)
+    parser.add_argument('--seed', type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        result = RECIPES[args.child](args.seed, args.epochs)
+        result['peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result)); return
+    runs = {name: [] for name in RECIPES}
+    for seed in range(args.repeats):
+        for name in RECIPES:
+            runs[name].append(run_child(name, seed, args.epochs))
+            r = runs[name][-1]
+            print(f'  {name:15s} seed {seed}: test accuracy {r["test_accuracy"]:.4f}, {r["images_per_second"]:,.0f} images/s, '
+                  f'epochs {np.round(r["epoch_seconds"], 1).tolist()} s', flush=True)
+    fp32, bf16 = matmul_gflops('float32'), matmul_gflops('bfloat16')
+    flops = training_flops_per_image()
+    limits = {'float32': fp32 * 1e9 / flops, 'mixed_bfloat16': bf16 * 1e9 / flops}
+    print(f'\nmatmul on this machine: float32 {fp32:.0f} GFLOP/s, bfloat16 {bf16:.0f} GFLOP/s; seed CNN training cost '
+          f'{flops / 1e6:.1f} MFLOP/image -> compute-bound limit {limits["float32"]:,.0f} images/s (float32), '
+          f'{limits["mixed_bfloat16"]:,.0f} (bfloat16)\n')
+    rows = {name: summary(r) for name, r in runs.items()}
+    print(f'{"":16s}{"test acc (mean)":>16s}{"images/s":>10s}{"s/epoch":>9s}{"steady s/ep":>12s}{"peak MiB":>10s}'
+          f'{"of fp32 limit":>14s}{"of own limit":>13s}  settings')
+    for name, s in rows.items():
+        print(f'{name:16s}{s["test_accuracy"]:>16.4f}{s["images_per_second"]:>10,.0f}{s["seconds_per_epoch"]:>9.1f}'
+              f'{s["steady_seconds_per_epoch"]:>12.1f}{s["peak_rss_mib"]:>10.0f}{s["images_per_second"] / limits["float32"]:>14.0%}'
+              f'{s["images_per_second"] / limits[s["dtype_policy"]]:>13.0%}  batch {s["batch_size"]}, {s["dtype_policy"]}, '
+              f'{s["train_images"]:,} train images, accuracies {s["accuracies"]}')
+    seed, ours = rows['seed code'], rows['package recipe']
+    print(f'\npackage recipe vs seed code: {ours["images_per_second"] / seed["images_per_second"]:.2f}x images/s, '
+          f'{seed["seconds_per_epoch"] / ours["seconds_per_epoch"]:.2f}x faster per epoch '
+          f'({seed["steady_seconds_per_epoch"] / ours["steady_seconds_per_epoch"]:.2f}x steady); '
+          f'test accuracy {ours["test_accuracy"]:.4f} vs {seed["test_accuracy"]:.4f}')
+
+if __name__ == '__main__': main()

@@ -1,0 +1,75 @@
+"The `imgdl_train` command end to end, as a user runs it."
+import hashlib, json
+from pathlib import Path
+import numpy as np
+from conftest import run_command, SMALL
+from imgdl_nb.cli import OUTPUT_FILES
+from imgdl_nb.data import find_fashion_mnist, ALL_FILES
+
+def digest(folder): return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(folder).iterdir())}
+
+def test_small_run_writes_every_output(small_run):
+    out, done, metrics = small_run
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)   # and no temporary files left over
+    assert 'test accuracy: ' in done.stdout
+    printed = float(done.stdout.split('test accuracy: ')[1].split()[0])
+    assert abs(printed - metrics['test_accuracy']) < 1e-4
+    assert metrics['images'] == {'train': 2700, 'validation': 300, 'test': 1000}
+    assert 0.6 < metrics['test_accuracy'] <= 1
+    assert set(metrics['per_class']) == {'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt',
+                                         'Sneaker', 'Bag', 'Ankle boot'}
+    assert metrics['config']['batch_size'] == 128 and metrics['config']['epochs'] == 1
+    for png in ('training_curves.png', 'confusion_matrix.png', 'mistakes.png'):
+        assert (out / png).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+def test_existing_results_are_not_overwritten(small_run):
+    out, _, _ = small_run
+    before = digest(out)
+    done = run_command(*SMALL, '--out', out)
+    assert done.returncode == 2
+    assert 'already holds' in done.stderr and '--overwrite' in done.stderr
+    assert 'Traceback' not in done.stderr
+    assert digest(out) == before
+
+def test_overwrite_when_asked(tmp_path):
+    out = tmp_path / 'run'; out.mkdir(); (out / 'metrics.json').write_text('{"old": true}')
+    (out / 'notes.txt').write_text('mine')
+    done = run_command(*SMALL, '--max-train-images', '1000', '--out', out, '--overwrite')
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 'test_accuracy' in json.loads((out / 'metrics.json').read_text())
+    assert (out / 'notes.txt').read_text() == 'mine'   # files that are not ours are left alone
+
+def test_default_output_folder_is_new(tmp_path):
+    (tmp_path / 'runs').mkdir()
+    done = run_command(*SMALL, '--max-train-images', '600', '--max-test-images', '100', '--epochs', '1')
+    assert done.returncode == 0, done.stderr[-2000:]
+
+def test_damaged_dataset_file_is_named(tmp_path):
+    source = find_fashion_mnist()
+    for name in ALL_FILES: (tmp_path / name).write_bytes((source / name).read_bytes())
+    damaged = tmp_path / 'train-labels-idx1-ubyte.gz'
+    damaged.write_bytes(damaged.read_bytes()[:-10])
+    done = run_command(*SMALL, '--out', tmp_path / 'out', env={'IMGDL_DATA': str(tmp_path)})
+    assert done.returncode == 2
+    assert 'Checksum mismatch' in done.stderr and 'train-labels-idx1-ubyte.gz' in done.stderr
+    assert not (tmp_path / 'out' / 'model.keras').exists()
+
+def test_bad_settings_give_one_line_errors(tmp_path):
+    for args, message in [(['--batch-size', '0'], 'batch_size must be at least 1'),
+                          (['--precision', 'fp8'], "precision must be"),
+                          (['--lr-schedule', 'step'], "lr_schedule must be")]:
+        done = run_command(*args, '--out', tmp_path / 'x')
+        assert done.returncode == 2 and message in done.stderr and 'Traceback' not in done.stderr, done.stderr[-2000:]
+
+def test_help_lists_the_flags():
+    done = run_command('--help')
+    assert done.returncode == 0
+    for flag in ('--epochs', '--batch_size', '--seed', '--out', '--overwrite'): assert flag in done.stdout
+
+def test_default_recipe_reaches_90_percent(tmp_path):
+    "The main job with its defaults (5 epochs on all the data), as README's quick start runs it."
+    done = run_command('--out', tmp_path / 'full', '--quiet')
+    assert done.returncode == 0, done.stderr[-3000:]
+    metrics = json.loads((tmp_path / 'full' / 'metrics.json').read_text())
+    assert metrics['images'] == {'train': 54000, 'validation': 6000, 'test': 10000}
+    assert metrics['test_accuracy'] >= 0.90, metrics['test_accuracy']

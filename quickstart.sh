@@ -49,8 +49,8 @@ setup_python() {
   local stamp=".venv/.installed-$(cat settings.ini setup.py pyproject.toml | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     echo "quickstart: installing imgdl_nb and its pinned dependencies into .venv ..."
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".[dev]"
+    { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[dev]"; } > .venv/pip.log 2>&1 ||
+      { tail -40 .venv/pip.log >&2; echo "quickstart: pip install failed; full log in .venv/pip.log" >&2; exit 1; }
     rm -f .venv/.installed-*; touch "$stamp"
   fi
   export PATH="$PWD/.venv/bin:$PATH"

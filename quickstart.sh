@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two commands of README's quick start:
 #   bash quickstart.sh train [imgdl_train flags]  set up, then train the default recipe and save the results
-#   bash quickstart.sh test  [pytest flags]       set up, then run every check and test (what CI runs)
+#   bash quickstart.sh test  [pytest flags]       set up (also chromium, npm, make for the docs), then run every check and test
 # Setting up = the Fashion-MNIST files (Debian's dataset-fashion-mnist, unless $IMGDL_DATA or Keras' cache has them)
 # and a virtual environment .venv with the package and its pinned dependencies. Both steps are skipped when done.
 set -euo pipefail
@@ -56,9 +56,17 @@ setup_python() {
   export PATH="$PWD/.venv/bin:$PATH"
 }
 
+setup_docs_tools() {   # the docs tests build the site (make, npm) and open it in headless Chromium
+  local missing=() tool
+  for tool in chromium npm make; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "quickstart: installing ${missing[*]} (Debian packages) for the docs tests ..."
+  apt_install "${missing[@]}" || echo "quickstart: could not install ${missing[*]}; the docs browser tests will be skipped" >&2
+}
+
 job=${1:-}; shift || true
 case "$job" in
   train) setup_data; setup_python; exec imgdl_train "$@" ;;
-  test)  setup_data; setup_python; exec bash tools/run_tests.sh "$@" ;;
+  test)  setup_data; setup_python; setup_docs_tools; exec bash tools/run_tests.sh "$@" ;;
   *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

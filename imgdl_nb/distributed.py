@@ -9,7 +9,7 @@ __all__ = ['COLLECTIVE_ERRORS', 'parse_workers', 'tf_config', 'read_tf_config', 
            'write_file_atomically', 'save_history', 'load_history', 'clear_checkpoints', 'WorkerLostError',
            'validation_metrics', 'plain_copy', 'train_epoch', 'train_distributed', 'mirrored_vs_one_device_script']
 
-# %% ../nbs/05_distributed.ipynb #ee3c7c94
+# %% ../nbs/05_distributed.ipynb #6c373dba
 import json, os, shutil, tempfile, time
 from pathlib import Path
 import numpy as np
@@ -20,7 +20,7 @@ from .preprocess import PreparedData
 from .models import seed_cnn
 from .train import TrainConfig, TrainResult, learning_rate_schedule, choose_dtype_policy, images_per_second
 
-# %% ../nbs/05_distributed.ipynb #7f03b1e5
+# %% ../nbs/05_distributed.ipynb #9def6032
 def parse_workers(workers:str, # comma-separated addresses, e.g. 'localhost:12345,localhost:12346'
                  )->list:      # the addresses, in order
     "Split `'host:port,host:port'` into addresses, checking that each names a port and none repeats."
@@ -38,7 +38,7 @@ def tf_config(workers:list, # every worker's address; worker 0 is the chief
     if not 0 <= index < len(workers): raise ValueError(f"worker index {index} is not in 0..{len(workers)-1}")
     return {'cluster': {'worker': list(workers)}, 'task': {'type': 'worker', 'index': index}}
 
-# %% ../nbs/05_distributed.ipynb #08d6f443
+# %% ../nbs/05_distributed.ipynb #6f8f1865
 def read_tf_config(environ:dict=None, # default `os.environ`
                   )->dict:            # the cluster description, `{}` when there is none
     "The parsed `TF_CONFIG` environment variable."
@@ -59,7 +59,7 @@ def is_chief(config:dict, # a parsed `TF_CONFIG`
     if not task: return True
     return task['type'] == 'chief' or (task['type'] == 'worker' and task['index'] == 0 and not cluster.get('chief'))
 
-# %% ../nbs/05_distributed.ipynb #e5ce899f
+# %% ../nbs/05_distributed.ipynb #b2e064b8
 def choose_strategy(kind:str='auto',           # 'auto', 'one', 'mirrored' or 'multi-worker'
                     devices:list=None,         # for 'mirrored': device names; default all GPUs
                     timeout_seconds:float=None,# for 'multi-worker': abort a collective that takes longer
@@ -80,7 +80,7 @@ def num_workers(strategy:tf.distribute.Strategy)->int:
     resolver = getattr(strategy, 'cluster_resolver', None)
     return 1 if resolver is None else cluster_size({'cluster': resolver.cluster_spec().as_dict()})
 
-# %% ../nbs/05_distributed.ipynb #2c1e90e9
+# %% ../nbs/05_distributed.ipynb #ac5a2d4f
 def scale_batch_and_lr(batch_size:int,        # images per replica $b$
                        learning_rate:float,   # $\eta_0$, the rate that works at `base_batch`
                        replicas:int,          # $R$
@@ -91,7 +91,7 @@ def scale_batch_and_lr(batch_size:int,        # images per replica $b$
     global_batch = batch_size * replicas
     return global_batch, learning_rate * global_batch / (base_batch or batch_size)
 
-# %% ../nbs/05_distributed.ipynb #f6c97c43
+# %% ../nbs/05_distributed.ipynb #b7aa6550
 def check_sharding(policy:tf.data.experimental.AutoShardPolicy, # the dataset's auto-shard policy
                    n_workers:int,   # worker processes $W$
                    n_files:int=None,# input files, for file-based datasets
@@ -113,7 +113,7 @@ def distribute_dataset(strategy:tf.distribute.Strategy, dataset:tf.data.Dataset,
     check_sharding(dataset.options().experimental_distribute.auto_shard_policy, num_workers(strategy), n_files)
     return strategy.experimental_distribute_dataset(dataset)
 
-# %% ../nbs/05_distributed.ipynb #eed6c154
+# %% ../nbs/05_distributed.ipynb #af339b02
 def epoch_batches(images:np.ndarray, labels:np.ndarray, # training data
                   global_batch:int,  # $B$, images per step over all replicas
                   seed:int,          # run seed
@@ -127,7 +127,7 @@ def epoch_batches(images:np.ndarray, labels:np.ndarray, # training data
     options.autotune.enabled = False; options.deterministic = True
     return tf.data.Dataset.from_tensor_slices((images[chosen], labels[chosen])).batch(global_batch, drop_remainder=True).with_options(options)
 
-# %% ../nbs/05_distributed.ipynb #7f586aca
+# %% ../nbs/05_distributed.ipynb #38e50195
 def replica_loss(labels:tf.Tensor,        # class indices of this replica's images
                  probabilities:tf.Tensor, # the model's output for them
                  global_batch:int,        # $B$, images per step over all replicas
@@ -136,7 +136,7 @@ def replica_loss(labels:tf.Tensor,        # class indices of this replica's imag
     per_image = keras.losses.sparse_categorical_crossentropy(labels, probabilities)
     return tf.nn.compute_average_loss(per_image, global_batch_size=global_batch)
 
-# %% ../nbs/05_distributed.ipynb #a94d9597
+# %% ../nbs/05_distributed.ipynb #cc43e401
 def make_train_step(model:keras.Model, optimizer:keras.optimizers.Optimizer, # built inside `strategy.scope()`
                     strategy:tf.distribute.Strategy,
                     global_batch:int, # $B$
@@ -157,7 +157,7 @@ def make_train_step(model:keras.Model, optimizer:keras.optimizers.Optimizer, # b
         return strategy.reduce(S, loss, axis=None), strategy.reduce(S, correct, axis=None)
     return step
 
-# %% ../nbs/05_distributed.ipynb #f7cce253
+# %% ../nbs/05_distributed.ipynb #6a3e3241
 def build_model_and_optimizer(config:TrainConfig, strategy:tf.distribute.Strategy,
                               input_shape:tuple, n_classes:int, steps_per_epoch:int,
                              )->tuple: # (model, optimizer), their variables mirrored on every replica
@@ -169,7 +169,7 @@ def build_model_and_optimizer(config:TrainConfig, strategy:tf.distribute.Strateg
         optimizer.build(model.trainable_variables)
     return model, optimizer
 
-# %% ../nbs/05_distributed.ipynb #e8abea46
+# %% ../nbs/05_distributed.ipynb #8b3fe96c
 def restore_latest(checkpoint:tf.train.Checkpoint, checkpoint_dir:str, # folder written by the chief
                   )->str:  # the checkpoint restored, or None
     "Restore the newest checkpoint in `checkpoint_dir`, if there is one."
@@ -191,7 +191,7 @@ def save_checkpoint(manager:tf.train.CheckpointManager, step:int,
     manager.save(checkpoint_number=step)
     if not chief: shutil.rmtree(manager.directory, ignore_errors=True)
 
-# %% ../nbs/05_distributed.ipynb #1d0e7dbf
+# %% ../nbs/05_distributed.ipynb #cd7b72d8
 def write_file_atomically(path:Path, # final destination
                           write,     # function that writes a file at the path it is given
                          )->Path:
@@ -204,6 +204,7 @@ def write_file_atomically(path:Path, # final destination
 
 def save_history(history:dict, checkpoint_dir:str):
     "Keep the per-epoch metrics next to the checkpoints, so a resumed run reports every epoch."
+    Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)   # it can come before the first checkpoint
     write_file_atomically(Path(checkpoint_dir)/'history.json', lambda p: Path(p).write_text(json.dumps(history)))
 
 def load_history(checkpoint_dir:str, epochs_done:int)->dict:
@@ -212,7 +213,7 @@ def load_history(checkpoint_dir:str, epochs_done:int)->dict:
     history = json.loads(path.read_text()) if checkpoint_dir and path.is_file() else {}
     return {k: history.get(k, [])[:epochs_done] for k in ('loss', 'accuracy', 'val_loss', 'val_accuracy')}
 
-# %% ../nbs/05_distributed.ipynb #40879666
+# %% ../nbs/05_distributed.ipynb #1c10b150
 def clear_checkpoints(checkpoint_dir:str):
     "Delete the checkpoints and history of a finished run (nothing else), and the folder if that empties it."
     folder = Path(checkpoint_dir)
@@ -221,7 +222,7 @@ def clear_checkpoints(checkpoint_dir:str):
         if p.name in ('checkpoint', 'history.json') or p.name.startswith('ckpt-'): p.unlink()
     if not any(folder.iterdir()): folder.rmdir()
 
-# %% ../nbs/05_distributed.ipynb #2aedb0fe
+# %% ../nbs/05_distributed.ipynb #6657c92f
 class WorkerLostError(RuntimeError):
     "A worker of a multi-worker job stopped responding; restart the job to resume from the last checkpoint."
 
@@ -240,20 +241,20 @@ def plain_copy(model:keras.Model, config:TrainConfig)->keras.Model:
     copy.set_weights(model.get_weights())
     return copy
 
-# %% ../nbs/05_distributed.ipynb #51298e3b
+# %% ../nbs/05_distributed.ipynb #c4e1efe9
 def train_epoch(step, strategy, data:PreparedData, config:TrainConfig, epoch:int, first_step:int,
                 optimizer, manager, chief:bool, checkpoint_every:int, on_step=None)->tuple:
-    "Train one epoch from `first_step` on; checkpoint on the way; return (mean loss, accuracy) of the steps run."
+    "Train one epoch from `first_step` on; checkpoint on the way (not at its end); return (mean loss, accuracy) of the steps run."
     B, losses, correct = config.batch_size, [], 0.
     for batch in distribute_dataset(strategy, epoch_batches(data.x_train, data.y_train, B, config.seed, epoch, first_step)):
         loss, right = step(batch)
         losses.append(float(loss)); correct += float(right)
         done = int(optimizer.iterations.numpy())
-        if manager and (done % checkpoint_every == 0 or done % (len(data.x_train) // B) == 0): save_checkpoint(manager, done, chief)
+        if manager and done % checkpoint_every == 0 and done % (len(data.x_train) // B): save_checkpoint(manager, done, chief)
         if on_step: on_step(done)
     return float(np.mean(losses)), correct / (len(losses) * B)
 
-# %% ../nbs/05_distributed.ipynb #64465157
+# %% ../nbs/05_distributed.ipynb #ba266bd8
 def train_distributed(data:PreparedData,         # from `prepare_splits`
                       config:TrainConfig=None,   # settings; `batch_size` is the global batch $B$
                       strategy:tf.distribute.Strategy=None, # default: one device
@@ -280,7 +281,8 @@ def train_distributed(data:PreparedData,         # from `prepare_splits`
             seconds.append(time.perf_counter() - start)
             val_loss, val_acc = validation_metrics(model, data.x_val, data.y_val)
             for k, v in zip(('loss', 'accuracy', 'val_loss', 'val_accuracy'), (loss, acc, val_loss, val_acc)): history[k].append(v)
-            if checkpoint_dir and chief: save_history(history, checkpoint_dir)
+            if checkpoint_dir and chief: save_history(history, checkpoint_dir)   # first: a checkpoint never runs ahead of its history
+            if manager: save_checkpoint(manager, int(optimizer.iterations.numpy()), chief)
             if verbose: print(f'epoch {epoch+1}/{config.epochs}: loss {loss:.4f} accuracy {acc:.4f} val_loss {val_loss:.4f} val_accuracy {val_acc:.4f} ({seconds[-1]:.1f} s)', flush=True)
     except COLLECTIVE_ERRORS as e:
         raise WorkerLostError(f"a worker of the job stopped responding ({type(e).__name__}: {str(e).splitlines()[0][:300]}); "
@@ -289,7 +291,7 @@ def train_distributed(data:PreparedData,         # from `prepare_splits`
         if manager and not chief: shutil.rmtree(manager.directory, ignore_errors=True)
     return TrainResult(plain_copy(model, config), history, seconds, images_per_second(steps * B, seconds) if seconds else 0., config)
 
-# %% ../nbs/05_distributed.ipynb #b362949e
+# %% ../nbs/05_distributed.ipynb #0e297075
 def mirrored_vs_one_device_script(n_images:int=400, epochs:int=2, batch_size:int=40)->str:
     "Python source that trains on 2 logical CPUs and on one device and prints the largest weight difference."
     return f'''

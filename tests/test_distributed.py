@@ -116,9 +116,9 @@ def test_wrong_sharding_is_refused_before_training(tmp_path):
 def test_command_runs_as_two_workers(tmp_path):
     "The documented one-liner: two `imgdl_train` processes with --workers; the chief writes the results."
     out, ports = tmp_path/'two', free_ports(2)
-    args = [COMMAND, '--workers', f'127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}', '--out', out, '--epochs', '1', '--batch-size', '100',
-            '--max-train-images', '1000', '--max-test-images', '200', '--precision', 'float32', '--checkpoint-every', '3']
-    procs = [start(args + ['--worker-index', i], ENV, tmp_path/f'cli{i}.log') for i in (1, 0)]
+    args = [COMMAND, '--workers', f'127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}', '--out', out, '--epochs', '2', '--batch-size', '100',
+            '--max-train-images', '1000', '--max-test-images', '200', '--precision', 'float32', '--checkpoint-every', '12']
+    procs = [start(args + ['--worker-index', i], ENV, tmp_path/f'cli{i}.log') for i in (1, 0)]   # 9 steps an epoch: one ends before any checkpoint
     assert finish(procs, timeout=150) == [0, 0], [(tmp_path/f'cli{i}.log').read_text()[-2000:] for i in (0, 1)]
     assert 'worker 1: training finished' in (tmp_path/'cli1.log').read_text()
     assert 'test accuracy: ' in (tmp_path/'cli0.log').read_text()

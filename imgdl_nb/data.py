@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_SHA256', 'ALL_FILES', 'candidate_data_dirs', 'find_fashion_mnist',
-           'sha256_of', 'verify_checksums', 'parse_idx', 'to_idx', 'read_idx', 'write_idx', 'check_images',
-           'check_labels', 'load_fashion_mnist', 'sample_images_plot', 'image_of_class', 'image_browser']
+           'sha256_of', 'verify_checksums', 'parse_idx', 'to_idx', 'write_atomically', 'read_idx', 'write_idx',
+           'check_images', 'check_labels', 'load_fashion_mnist', 'sample_images_plot', 'image_of_class',
+           'image_browser']
 
 # %% ../nbs/00_data.ipynb #e84117e5
 import gzip, hashlib, os
@@ -91,6 +92,20 @@ def to_idx(array:np.ndarray, # uint8 array
     header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, '>u4').tobytes()
     return header + array.tobytes()
 
+# %% ../nbs/00_data.ipynb #7594fba4
+def write_atomically(path:Path,  # final destination
+                     write,      # function that writes a file at the path it is given
+                    )->Path:
+    "Write through a temporary file in the same folder, then rename it onto `path`."
+    path = Path(path)
+    tmp = path.with_name(f'.{path.stem}.partial{path.suffix}')
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists(): tmp.unlink()
+    return path
+
 # %% ../nbs/00_data.ipynb #a42706e3
 def read_idx(path:Path, # an IDX file, gzipped (`.gz`) or not
             )->np.ndarray:
@@ -103,11 +118,10 @@ def write_idx(array:np.ndarray, # uint8 array
               path:Path,        # destination; gzipped when it ends in `.gz`
              ):
     "Write `array` as an IDX file, through a temporary file so a crash never leaves half a file."
-    path = Path(path)
-    tmp = path.with_name(path.name + '.partial')
-    opener = gzip.open if path.suffix == '.gz' else open
-    with opener(tmp, 'wb') as f: f.write(to_idx(array))
-    os.replace(tmp, path)
+    opener = gzip.open if Path(path).suffix == '.gz' else open
+    def write(tmp):
+        with opener(tmp, 'wb') as f: f.write(to_idx(array))
+    write_atomically(path, write)
 
 # %% ../nbs/00_data.ipynb #bcbea887
 def check_images(images, # array of images to check

@@ -143,3 +143,39 @@ def test_a_worker_alone_gives_up(tmp_path):
     done = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=ENV, timeout=90)
     assert done.returncode == -signal.SIGKILL, (done.returncode, done.stderr[-2000:])   # ended by its watchdog
     assert 'the 2 workers did not all start within 10 s' in done.stderr and time.monotonic() - start_time < 60
+
+def latest_checkpoint_step(checkpoint_dir:Path)->int:
+    "The step of the newest checkpoint named in TensorFlow's `checkpoint` index file (-1 when there is none yet)."
+    index = checkpoint_dir / 'checkpoint'
+    try: text = index.read_text()
+    except OSError: return -1
+    names = [l.split('"')[1] for l in text.splitlines() if l.startswith('model_checkpoint_path')]
+    return int(names[0].rsplit('-', 1)[1]) if names else -1
+
+def test_command_killed_mid_epoch_resumes_when_rerun(tmp_path):
+    "SIGKILL `imgdl_train --checkpoint-dir` in its second epoch; the same command again resumes and ends as an uninterrupted run."
+    import keras
+    from imgdl_nb.train import same_weights
+    args = ['--epochs', '3', '--batch-size', '40', '--max-train-images', '2000', '--max-test-images', '200',
+            '--precision', 'float32', '--checkpoint-every', '5']   # 1,800 training images: 45 steps an epoch
+    command = [COMMAND, *args, '--checkpoint-dir', str(tmp_path / 'ckpt'), '--out', str(tmp_path / 'out')]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    try:
+        deadline = time.time() + 240
+        while latest_checkpoint_step(tmp_path / 'ckpt') < 50:   # a checkpoint inside epoch 2 (steps 46-90)
+            assert proc.poll() is None, 'the run ended before it could be killed in its second epoch'
+            assert time.time() < deadline, 'no checkpoint within 240 s'
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL); proc.wait(30)
+    finally:
+        if proc.poll() is None: proc.kill(); proc.wait(30)
+    killed_at = latest_checkpoint_step(tmp_path / 'ckpt')
+    assert 50 <= killed_at < 135 and not (tmp_path / 'out' / 'model.keras').exists()
+    rerun = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert f'step {killed_at}, epoch 2 of 3' in rerun.stdout or f'step {killed_at}, epoch 3 of 3' in rerun.stdout, rerun.stdout[-2000:]
+    whole = subprocess.run([COMMAND, *args, '--checkpoint-dir', str(tmp_path / 'ckpt2'), '--out', str(tmp_path / 'whole')],
+                           capture_output=True, text=True, env=ENV, timeout=300)
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    resumed, uninterrupted = (keras.models.load_model(tmp_path / d / 'model.keras') for d in ('out', 'whole'))
+    assert same_weights(resumed, uninterrupted)

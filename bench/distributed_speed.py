@@ -6,7 +6,7 @@ Every worker is its own process on 127.0.0.1 (MultiWorkerMirroredStrategy from T
 strategy), training `train_distributed` with the same global batch. Each worker reports its steady training speed
 (epochs after the first), the time of one training step, and the time of an all-reduce of a gradient-sized payload
 (the seed CNN's trainable variables) and the time of the input pipeline alone, each measured on its own. Prints a table and the 2-worker/1-worker ratio."""
-import argparse, json, os, socket, subprocess, sys, time
+import argparse, json, os, subprocess, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # before TensorFlow is imported
 
 def worker(args):
@@ -40,16 +40,9 @@ def worker(args):
                               payload_values=int(sum(np.prod(w.shape) for w in result.model.trainable_weights)),
                               train_images=len(data.x_train), epoch_seconds=result.epoch_seconds)), flush=True)
 
-def free_ports(n):
-    "`n` free TCP ports on 127.0.0.1."
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets: s.bind(('127.0.0.1', 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets: s.close()
-    return ports
-
 def run_job(n:int, argv:list, timeout:float=600)->dict:
     "Start `n` worker processes of this script; return the chief's measurements."
+    from imgdl_nb.distributed import free_ports
     workers = [f'127.0.0.1:{p}' for p in free_ports(n)]
     env = lambda i: {**os.environ, **({'TF_CONFIG': json.dumps({'cluster': {'worker': workers}, 'task': {'type': 'worker', 'index': i}})} if n > 1 else {})}
     procs = [subprocess.Popen([sys.executable, __file__, '--worker', *argv], env=env(i), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_SHA256', 'ALL_FILES', 'candidate_data_dirs', 'find_fashion_mnist',
-           'sha256_of', 'verify_checksums', 'parse_idx', 'to_idx', 'write_atomically', 'read_idx', 'write_idx',
+           'sha256_of', 'verify_checksums', 'write_atomically', 'parse_idx', 'to_idx', 'read_idx', 'write_idx',
            'check_images', 'check_labels', 'load_fashion_mnist', 'sample_images_plot', 'image_of_class',
            'image_browser']
 
@@ -71,6 +71,20 @@ def verify_checksums(folder:Path,                # folder holding the files
             f"Checksum mismatch for {Path(folder)/name}: expected SHA-256 {want}, got {got}. "
             "The file is damaged or is not the original; reinstall or re-copy it.")
 
+# %% ../nbs/00_data.ipynb #7594fba4
+def write_atomically(path:Path,  # final destination
+                     write,      # function that writes a file at the path it is given
+                    )->Path:
+    "Write through a temporary file in the same folder, then rename it onto `path`."
+    path = Path(path)
+    tmp = path.with_name(f'.{path.stem}.partial{path.suffix}')
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists(): tmp.unlink()
+    return path
+
 # %% ../nbs/00_data.ipynb #57f74f02
 def parse_idx(raw:bytes, # the decompressed bytes of an IDX file
               name:str='IDX data', # used in error messages
@@ -91,20 +105,6 @@ def to_idx(array:np.ndarray, # uint8 array
     array = np.ascontiguousarray(array, np.uint8)
     header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, '>u4').tobytes()
     return header + array.tobytes()
-
-# %% ../nbs/00_data.ipynb #7594fba4
-def write_atomically(path:Path,  # final destination
-                     write,      # function that writes a file at the path it is given
-                    )->Path:
-    "Write through a temporary file in the same folder, then rename it onto `path`."
-    path = Path(path)
-    tmp = path.with_name(f'.{path.stem}.partial{path.suffix}')
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return path
 
 # %% ../nbs/00_data.ipynb #a42706e3
 def read_idx(path:Path, # an IDX file, gzipped (`.gz`) or not

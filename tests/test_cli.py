@@ -40,9 +40,14 @@ def test_overwrite_when_asked(tmp_path):
     assert (out / 'notes.txt').read_text() == 'mine'   # files that are not ours are left alone
 
 def test_default_output_folder_is_new(tmp_path):
-    (tmp_path / 'runs').mkdir()
-    done = run_command(*SMALL, '--max-train-images', '600', '--max-test-images', '100', '--epochs', '1')
+    "Without --out, each run gets a new folder under ./runs and earlier runs are left alone."
+    earlier = tmp_path / 'runs' / 'fashion-mnist-earlier'; earlier.mkdir(parents=True)
+    (earlier / 'metrics.json').write_text('{"mine": true}')
+    done = run_command(*SMALL, '--max-train-images', '600', '--max-test-images', '100', cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
+    new = [p for p in (tmp_path / 'runs').iterdir() if p != earlier]
+    assert len(new) == 1 and sorted(p.name for p in new[0].iterdir()) == sorted(OUTPUT_FILES)
+    assert (earlier / 'metrics.json').read_text() == '{"mine": true}'
 
 def test_damaged_dataset_file_is_named(tmp_path):
     source = find_fashion_mnist()

@@ -1,25 +1,17 @@
 """Distributed training (imgdl_nb.distributed and `imgdl_train --workers`): every run in its own processes.
 
 Workers listen on free localhost ports; every process has a timeout and is killed in `finally`."""
-import json, os, signal, socket, subprocess, sys, time
+import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 import pytest
 from conftest import COMMAND
 from imgdl_nb.cli import OUTPUT_FILES
+from imgdl_nb.distributed import free_ports
 
 JOB = Path(__file__).with_name('distributed_job.py')
 ENV = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2'}
 ENV.pop('TF_CONFIG', None)
-
-def free_ports(n):
-    "`n` distinct free TCP ports on 127.0.0.1 (bound to port 0, then released)."
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets: s.bind(('127.0.0.1', 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets: s.close()
 
 def cluster_envs(n):
     "One environment per worker, each with its TF_CONFIG."
@@ -145,12 +137,10 @@ def test_a_worker_alone_gives_up(tmp_path):
     assert 'the 2 workers did not all start within 10 s' in done.stderr and time.monotonic() - start_time < 60
 
 def latest_checkpoint_step(checkpoint_dir:Path)->int:
-    "The step of the newest checkpoint named in TensorFlow's `checkpoint` index file (-1 when there is none yet)."
-    index = checkpoint_dir / 'checkpoint'
-    try: text = index.read_text()
-    except OSError: return -1
-    names = [l.split('"')[1] for l in text.splitlines() if l.startswith('model_checkpoint_path')]
-    return int(names[0].rsplit('-', 1)[1]) if names else -1
+    "The step of the newest checkpoint in `checkpoint_dir` (-1 when there is none yet)."
+    import tensorflow as tf
+    latest = tf.train.latest_checkpoint(str(checkpoint_dir)) if checkpoint_dir.is_dir() else None
+    return int(latest.rsplit('-', 1)[1]) if latest else -1
 
 def test_command_killed_mid_epoch_resumes_when_rerun(tmp_path):
     "SIGKILL `imgdl_train --checkpoint-dir` in its second epoch; the same command again resumes and ends as an uninterrupted run."

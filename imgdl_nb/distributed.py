@@ -4,11 +4,10 @@
 
 # %% auto #0
 __all__ = ['COLLECTIVE_ERRORS', 'parse_workers', 'tf_config', 'free_ports', 'read_tf_config', 'cluster_size', 'is_chief',
-           'choose_strategy', 'num_workers', 'scale_batch_and_lr', 'check_sharding', 'distribute_dataset',
-           'epoch_batches', 'replica_loss', 'make_train_step', 'build_model_and_optimizer', 'restore_latest',
-           'checkpoint_manager', 'save_checkpoint', 'save_history', 'load_history', 'clear_checkpoints',
-           'WorkerLostError', 'validation_metrics', 'plain_copy', 'train_epoch', 'train_distributed',
-           'mirrored_vs_one_device_script']
+           'choose_strategy', 'num_workers', 'scale_batch_and_lr', 'distribute_dataset', 'epoch_batches',
+           'replica_loss', 'make_train_step', 'build_model_and_optimizer', 'restore_latest', 'checkpoint_manager',
+           'save_checkpoint', 'save_history', 'load_history', 'clear_checkpoints', 'WorkerLostError',
+           'validation_metrics', 'plain_copy', 'train_epoch', 'train_distributed', 'mirrored_vs_one_device_script']
 
 # %% ../nbs/08_distributed.ipynb #6c373dba
 import json, os, shutil, socket, tempfile, time
@@ -21,6 +20,7 @@ from .preprocess import PreparedData
 from .models import seed_cnn
 from .train import TrainConfig, TrainResult, learning_rate_schedule, choose_dtype_policy, images_per_second, cross_entropy
 from .evaluate import accuracy
+from .large_scale import check_sharding
 
 # %% ../nbs/08_distributed.ipynb #9def6032
 def parse_workers(workers:str, # comma-separated addresses, e.g. 'localhost:12345,localhost:12346'
@@ -105,20 +105,6 @@ def scale_batch_and_lr(batch_size:int,        # images per replica $b$
     return global_batch, learning_rate * global_batch / (base_batch or batch_size)
 
 # %% ../nbs/08_distributed.ipynb #b7aa6550
-def check_sharding(policy:tf.data.experimental.AutoShardPolicy, # the dataset's auto-shard policy
-                   n_workers:int,   # worker processes $W$
-                   n_files:int=None,# input files, for file-based datasets
-                  ):
-    "Raise `ValueError` for a sharding setup that duplicates data (OFF) or cannot split it (FILE with fewer files than workers)."
-    P = tf.data.experimental.AutoShardPolicy
-    if n_workers <= 1: return
-    if policy == P.OFF: raise ValueError(
-        f"auto-shard policy OFF with {n_workers} workers: every worker would read the whole dataset, so each image "
-        f"would be trained on {n_workers} times per epoch; use AutoShardPolicy.DATA (or FILE with at least {n_workers} files)")
-    if policy == P.FILE and (n_files or 0) < n_workers: raise ValueError(
-        f"auto-shard policy FILE needs at least one input file per worker: {n_files or 0} file(s) for {n_workers} "
-        f"workers; use AutoShardPolicy.DATA or split the data into at least {n_workers} files")
-
 def distribute_dataset(strategy:tf.distribute.Strategy, dataset:tf.data.Dataset, # batched by the global batch size
                        n_files:int=None, # input files, for file-based datasets
                       ):

@@ -1,0 +1,116 @@
+"Datasets on disk: bad files refused or skipped, generation resumed after a kill, and `imgdl_train --data` end to end."
+import json, os, signal, struct, subprocess, sys, time, warnings
+from pathlib import Path
+import numpy as np
+import pytest
+from conftest import run_command
+from imgdl_nb.large_scale import generate_dataset, DatasetSpec, open_dataset, encode_image, folder_name, shard_name
+
+def png(image): return encode_image(np.asarray(image, np.uint8))
+
+def bomb():
+    "A valid small PNG whose header claims 60,000 x 60,000 pixels."
+    data = bytearray(png(np.zeros((28, 28))))
+    data[16:24] = struct.pack('>II', 60_000, 60_000)
+    return bytes(data)
+
+BAD_FILES = {   # kind -> (file name, bytes) placed in a class folder of train/
+    'empty': ('empty.png', lambda: b''),
+    'truncated': ('cut.png', lambda: png(np.arange(784).reshape(28, 28) % 256)[:-20]),
+    'not an image': ('page.jpg', lambda: b'<html>404 Not Found</html>'),
+    'too many pixels': ('bomb.png', bomb),
+    'unknown extension': ('notes.txt', lambda: b'a note'),
+    'mixed channels': ('colour.png', lambda: png(np.zeros((28, 28, 3)))),
+}
+
+@pytest.fixture(scope='module')
+def folder_dataset(tmp_path_factory):
+    "A small image-folder dataset written by the package: 300 train, 60 validation, 100 test images."
+    root = tmp_path_factory.mktemp('data') / 'folder'
+    generate_dataset(root, DatasetSpec(300, 60, 100, layout='folder'), progress=False)
+    return root
+
+def copy_tree(src, dst):
+    subprocess.run(['cp', '-r', str(src), str(dst)], check=True)
+    return dst
+
+@pytest.mark.parametrize('kind', BAD_FILES)
+def test_each_bad_file_is_refused_by_name_or_skipped_and_counted(kind, folder_dataset, tmp_path):
+    root = copy_tree(folder_dataset, tmp_path / 'data')
+    name, make = BAD_FILES[kind]
+    (root / 'train' / folder_name('Bag') / name).write_bytes(make())
+    with pytest.raises(ValueError, match=f"bad file .*{name}.*skip bad files"): open_dataset(root)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        dataset = open_dataset(root, skip_bad=True)
+    assert dict(dataset.skipped) == {kind: 1} and dataset.count('train') == 300
+    assert any('skipped 1 bad files' in str(w.message) for w in caught)
+
+def test_empty_class_folder_is_refused_or_warned(folder_dataset, tmp_path):
+    root = copy_tree(folder_dataset, tmp_path / 'data')
+    for f in (root / 'test' / folder_name('Bag')).iterdir(): f.unlink()
+    with pytest.raises(ValueError, match=r"class folder .*test/Bag is empty"): open_dataset(root)
+    with pytest.warns(UserWarning, match='is empty or missing'): assert open_dataset(root, skip_bad=True).count('test') == 90
+
+def test_damaged_shard_is_found_before_training(tmp_path):
+    root = tmp_path / 'shards'
+    generate_dataset(root, DatasetSpec(200, 20, 20, images_per_part=50), progress=False)
+    shard = root / shard_name('train', 2, 4)
+    shard.write_bytes(shard.read_bytes()[:1000])
+    with pytest.raises(ValueError, match=f"{shard.name}: its SHA-256 differs"): open_dataset(root)
+    with pytest.warns(UserWarning, match='1 damaged shard'): assert open_dataset(root, skip_bad=True).count('train') == 150
+
+GENERATE = """import sys
+from imgdl_nb.large_scale import generate_dataset, DatasetSpec
+generate_dataset(sys.argv[1], DatasetSpec(6000, 0, 0, images_per_part=500), progress=False)"""
+
+def test_generation_killed_midway_resumes_to_the_same_dataset(tmp_path):
+    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
+    killed, whole = tmp_path / 'killed', tmp_path / 'whole'
+    job = subprocess.Popen([sys.executable, '-c', GENERATE, str(killed)], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            progress = killed / '.progress.json'
+            if progress.exists() and len(json.loads(progress.read_text())['done'].get('train', {})) >= 3: break
+            time.sleep(0.05)
+        else: pytest.fail('generation did not get to its third part within 120 s')
+        job.send_signal(signal.SIGKILL); job.wait(30)
+    finally:
+        if job.poll() is None: job.kill()
+    done_before = json.loads((killed / '.progress.json').read_text())['done']['train']
+    assert not (killed / 'manifest.json').exists() and 3 <= len(done_before) < 12
+    for name in ('killed', 'whole'): subprocess.run([sys.executable, '-c', GENERATE, str(tmp_path / name)], env=env, check=True, timeout=300)
+    resumed, fresh = (json.loads((p / 'manifest.json').read_text()) for p in (killed, whole))
+    assert resumed == fresh   # every shard, count and checksum identical to an uninterrupted run
+    assert sorted(p.name for p in killed.iterdir()) == sorted(p.name for p in whole.iterdir())
+
+def test_command_trains_from_shards_and_from_a_folder(folder_dataset, tmp_path):
+    shards = tmp_path / 'shards'
+    generate_dataset(shards, DatasetSpec(1000, 200, 300, images_per_part=250), progress=False)
+    for data in (shards, folder_dataset):
+        out = tmp_path / f'run-{data.name}'
+        done = run_command('--data', data, '--epochs', '1', '--batch-size', '64', '--quiet', '--out', out)
+        assert done.returncode == 0, done.stderr[-3000:]
+        metrics = json.loads((out / 'metrics.json').read_text())
+        assert sorted(p.name for p in out.iterdir()) == sorted(['model.keras', 'metrics.json', 'training_curves.png', 'confusion_matrix.png', 'mistakes.png'])
+        assert f"test accuracy: {metrics['test_accuracy']:.4f}" in done.stdout
+        assert metrics['data']['path'] == str(data) and metrics['images']['test'] == {'shards': 300, 'folder': 100}[data.name]
+
+def test_command_names_a_bad_file_and_skips_it_when_asked(folder_dataset, tmp_path):
+    root = copy_tree(folder_dataset, tmp_path / 'data')
+    (root / 'train' / folder_name('Coat') / 'cut.png').write_bytes(b'\x89PNG\r\n\x1a\n')
+    done = run_command('--data', root, '--epochs', '1', '--quiet', '--out', tmp_path / 'run')
+    assert done.returncode == 2 and f"imgdl_train: error: bad file {root / 'train' / 'Coat' / 'cut.png'}" in done.stderr, done.stderr[-2000:]
+    assert not (tmp_path / 'run').exists()
+    done = run_command('--data', root, '--epochs', '1', '--batch-size', '64', '--quiet', '--skip-bad-files', '--out', tmp_path / 'run')
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((tmp_path / 'run' / 'metrics.json').read_text())['data']['skipped_files'] == {'not an image': 1}
+
+@pytest.mark.parametrize('flags, words', [(['--max-train-images', '100'], 'Fashion-MNIST only'),
+                                          (['--checkpoint-dir', 'ck'], 'does not combine with --workers'),
+                                          ([], 'no such folder')])
+def test_command_refuses_what_data_does_not_support(flags, words, folder_dataset, tmp_path):
+    data = tmp_path / 'missing' if not flags else folder_dataset
+    done = run_command('--data', data, *flags, '--out', tmp_path / 'run')
+    assert done.returncode == 2 and words in done.stderr, done.stderr[-2000:]

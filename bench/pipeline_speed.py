@@ -45,7 +45,7 @@ def main():
     config = TrainConfig(epochs=args.epochs)
     print(f"{args.images:,} training images, batch {config.batch_size}, {choose_dtype_policy(config.precision)}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
 
-    files = datasets['folder of PNG files'].splits['train'].files
+    files = datasets['folder of PNG files'].splits['train']
     read_bytes_rate(files)   # warm the page cache
     limits = {'read bytes only (warm cache)': read_bytes_rate(files),
               'decode PNG only (bytes in memory)': decode_only_speed([Path(f).read_bytes() for f in files], (28, 28, 1))['images_per_second']}

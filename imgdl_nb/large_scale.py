@@ -7,14 +7,14 @@ __all__ = ['IMAGE_EXTENSIONS', 'SPLITS', 'EXAMPLE_FEATURES', 'PIXEL_LIMIT', 'PNG
            'JPEG_FRAMES', 'folder_name', 'encode_image', 'decode_image', 'image_example', 'shard_name', 'write_shard',
            'shifted_copies', 'DatasetSpec', 'split_size', 'source_split', 'part_images', 'write_part', 'read_progress',
            'save_progress', 'make_manifest', 'generate_dataset', 'BadImageError', 'png_size', 'jpeg_size', 'read_ends',
-           'image_file_info', 'CheckedFiles', 'refuse_or_skip', 'check_image_files', 'visible', 'list_split',
+           'image_file_info', 'refuse_or_skip', 'check_image_files', 'FileList', 'visible', 'names_below', 'list_split',
            'refuse_or_skip_class', 'DiskDataset', 'read_manifest', 'open_image_folder', 'open_shards', 'open_dataset',
-           'normalize_batch', 'StreamSettings', 'finish', 'file_pipeline', 'shard_records', 'shard_pipeline',
-           'split_pipeline', 'with_validation', 'stream_pixel_stats', 'disk_pixel_stats', 'shard_for_worker',
-           'check_sharding', 'train_from_disk', 'evaluate_from_disk', 'images_at', 'pipeline_speed', 'read_bytes_rate',
-           'decode_only_speed', 'pipeline_cost_plot']
+           'normalize_batch', 'StreamSettings', 'finish', 'epoch_order', 'file_pipeline', 'shard_records',
+           'shard_pipeline', 'split_pipeline', 'with_validation', 'stream_pixel_stats', 'disk_pixel_stats',
+           'shard_for_worker', 'check_sharding', 'train_from_disk', 'evaluate_from_disk', 'images_at', 'pipeline_speed',
+           'read_bytes_rate', 'decode_only_speed', 'pipeline_cost_plot']
 
-# %% ../nbs/07_large_scale.ipynb #10f9ae8b
+# %% ../nbs/07_large_scale.ipynb #bf25b3fd
 import json, os, re, struct, sys, time, warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -29,7 +29,7 @@ from .preprocess import stratified_split, stratified_subset, PixelStats
 from .train import TrainConfig, TrainResult, compiled_seed_cnn, EpochTimer, images_per_second
 from .evaluate import Evaluation
 
-# %% ../nbs/07_large_scale.ipynb #6552066a
+# %% ../nbs/07_large_scale.ipynb #7a10345e
 IMAGE_EXTENSIONS = {'.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg'}   # file suffix (any case) -> image format
 SPLITS = ('train', 'validation', 'test')
 
@@ -38,7 +38,7 @@ def folder_name(class_name:str, # any class name
     "A class name as a folder name: runs of characters other than letters, digits, `-` and `.` become `_`."
     return re.sub(r'[^\w.-]+', '_', class_name).strip('_.') or 'class'
 
-# %% ../nbs/07_large_scale.ipynb #9d33b8af
+# %% ../nbs/07_large_scale.ipynb #1579a713
 def encode_image(image:np.ndarray,   # uint8, (H, W) or (H, W, C)
                  encoding:str='png', # 'png', 'jpeg' (quality 95) or 'raw' (the pixel bytes)
                 )->bytes:
@@ -61,7 +61,7 @@ def decode_image(data,          # encoded image bytes (a string tensor)
     if resize: image = tf.cast(tf.round(tf.image.resize(image, shape[:2])), tf.uint8)
     return tf.ensure_shape(image, shape)
 
-# %% ../nbs/07_large_scale.ipynb #002b0e4f
+# %% ../nbs/07_large_scale.ipynb #e944a690
 def image_example(encoded:bytes, # the encoded image
                   label:int,     # its class index
                   shape:tuple,   # (height, width, channels) of the decoded image
@@ -88,7 +88,7 @@ def write_shard(path:Path,     # the shard file to create
     write_atomically(path, write)
     return {'file': Path(path).name, 'count': len(records), 'sha256': sha256_of(path)}
 
-# %% ../nbs/07_large_scale.ipynb #a4cd0ed7
+# %% ../nbs/07_large_scale.ipynb #5a18c99d
 def shifted_copies(images:np.ndarray,  # uint8 images, (n, H, W)
                    copy:np.ndarray,    # copy number $k$ of each image; 0 leaves it unchanged
                    seed:int=0,         # with $k$, fixes the shift
@@ -105,7 +105,7 @@ def shifted_copies(images:np.ndarray,  # uint8 images, (n, H, W)
         out[copy == k] = block
     return out
 
-# %% ../nbs/07_large_scale.ipynb #fca93f2b
+# %% ../nbs/07_large_scale.ipynb #0539fe43
 @dataclass
 class DatasetSpec:
     "What `generate_dataset` writes: sizes of each split, layout, encoding, seed and part size."
@@ -150,7 +150,7 @@ def part_images(spec:DatasetSpec, split:str, part:int, # which part
     n = len(source_images)
     return shifted_copies(source_images[index % n], index // n, spec.seed), source_labels[index % n], index
 
-# %% ../nbs/07_large_scale.ipynb #85d803b1
+# %% ../nbs/07_large_scale.ipynb #8e482d24
 def write_part(root:Path, spec:DatasetSpec, # the dataset's folder and description
                split:str, part:int, n_parts:int, # which part of which split, out of how many
                images, labels, index,   # the part's images, labels and global indices, from `part_images`
@@ -182,7 +182,7 @@ def save_progress(root:Path, spec:DatasetSpec, done:dict):
     "Record the finished parts atomically."
     write_atomically(Path(root)/'.progress.json', lambda p: Path(p).write_text(json.dumps({'spec': spec.__dict__, 'done': done})))
 
-# %% ../nbs/07_large_scale.ipynb #4e44ba68
+# %% ../nbs/07_large_scale.ipynb #99442d0c
 def make_manifest(spec:DatasetSpec,   # what was written
                   done:dict,           # split -> part -> the part's entry from `write_part`
                   class_counts:dict,   # split -> images per class
@@ -230,7 +230,7 @@ def generate_dataset(root:Path,              # folder to create (new or empty), 
     (root/'.progress.json').unlink()
     return manifest
 
-# %% ../nbs/07_large_scale.ipynb #23f7623f
+# %% ../nbs/07_large_scale.ipynb #4e156131
 PIXEL_LIMIT = 89_478_485   # Pillow's default `Image.MAX_IMAGE_PIXELS`
 PNG_SIGNATURE, PNG_END = b'\x89PNG\r\n\x1a\n', b'\x00\x00\x00\x00IEND\xaeB`\x82'
 PNG_CHANNELS = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}   # PNG colour type -> channels (a palette decodes to RGB)
@@ -257,7 +257,7 @@ def jpeg_size(head:bytes)->tuple:
         i += 2 + struct.unpack('>H', head[i+2:i+4])[0]
     raise BadImageError('not an image', "no JPEG frame header in its first 256 KiB")
 
-# %% ../nbs/07_large_scale.ipynb #82c5ab86
+# %% ../nbs/07_large_scale.ipynb #05f692a7
 def read_ends(path:Path, head:int=1 << 18, tail:int=16)->tuple:
     "The first `head` and last `tail` bytes of a file, and its size."
     size = Path(path).stat().st_size
@@ -284,15 +284,7 @@ def image_file_info(path:Path,                  # an image file
         raise BadImageError('truncated', f"truncated: the {kind} end marker is missing ({size:,} bytes)")
     return h, w, c
 
-# %% ../nbs/07_large_scale.ipynb #b8333f3c
-@dataclass
-class CheckedFiles:
-    "Image files that passed the checks, their labels and sizes, and how many were skipped for which problem."
-    files: list
-    labels: np.ndarray
-    sizes: np.ndarray   # (n, 3): height, width, channels of each file
-    skipped: Counter = field(default_factory=Counter)
-
+# %% ../nbs/07_large_scale.ipynb #9ffa728e
 def refuse_or_skip(problems:list,  # (path, BadImageError) pairs
                    skip_bad:bool,  # skip them with a warning instead of raising
                   )->Counter:      # problem kind -> files skipped
@@ -305,44 +297,68 @@ def refuse_or_skip(problems:list,  # (path, BadImageError) pairs
     warnings.warn(f"skipped {len(problems)} bad files ({', '.join(f'{n} {k}' for k, n in counts.items())}); the first: {path}: {error}", stacklevel=2)
     return counts
 
-def check_image_files(files:list,                 # image paths
-                      labels,                     # class index of each
+def check_image_files(files,                      # a sequence of image paths
                       skip_bad:bool=False,        # skip bad files with a warning instead of raising
                       pixel_limit:int=PIXEL_LIMIT,# most pixels per image
                       channels:int=None,          # channels every image must have; default: the most common
-                     )->CheckedFiles:
+                     )->tuple:                    # (positions of the good files, their (H, W, C) sizes, skipped counts)
     "Check every file up front (see the table above); raise on the first problem, or skip and count."
-    sizes, problems = {}, []
-    for path in files:
-        try: sizes[path] = image_file_info(path, pixel_limit)
+    sizes, problems = np.zeros((len(files), 3), np.int32), []
+    for i, path in enumerate(files):
+        try: sizes[i] = image_file_info(path, pixel_limit)
         except BadImageError as e: problems.append((path, e))
-    channels = channels or Counter(s[2] for s in sizes.values()).most_common(1)[0][0] if sizes else channels
-    problems += [(p, BadImageError('mixed channels', f"it has {s[2]} channels where the dataset's images have {channels}; convert it"))
-                 for p, s in sizes.items() if s[2] != channels]
+    readable = sizes[:, 2] > 0
+    channels = channels or (int(np.bincount(sizes[readable, 2]).argmax()) if readable.any() else 1)
+    problems += [(files[i], BadImageError('mixed channels', f"it has {sizes[i, 2]} channels where the dataset's images have {channels}; convert it"))
+                 for i in np.flatnonzero(readable & (sizes[:, 2] != channels))]
     skipped = refuse_or_skip(problems, skip_bad)
-    keep = [i for i, p in enumerate(files) if p in sizes and sizes[p][2] == channels]
-    return CheckedFiles([files[i] for i in keep], np.asarray(labels)[keep], np.array([sizes[files[i]] for i in keep]).reshape(-1, 3), skipped)
+    keep = np.flatnonzero(sizes[:, 2] == channels)
+    return keep, sizes[keep], skipped
 
-# %% ../nbs/07_large_scale.ipynb #0f934d50
+# %% ../nbs/07_large_scale.ipynb #13be0607
+@dataclass
+class FileList:
+    "Image files as compact arrays: file $i$ is `root/folders[labels[i]]/names[i]`."
+    root: str            # the split's folder
+    folders: tuple       # class folder names, in label order
+    names: np.ndarray    # bytes: each file's path inside its class folder
+    labels: np.ndarray   # int32 class indices
+    def __len__(self): return len(self.names)
+    def __getitem__(self, i): return os.path.join(self.root, self.folders[self.labels[i]], self.names[i].decode())
+    def __iter__(self): return (self[i] for i in range(len(self)))
+    def subset(self, index): return FileList(self.root, self.folders, self.names[index], self.labels[index])
+    def tensors(self)->tuple:
+        "(folder paths, names, labels) as TensorFlow tensors, made once and shared by every pipeline over these files."
+        if '_tensors' not in self.__dict__:
+            self._tensors = (tf.constant([os.path.join(self.root, f, '') for f in self.folders]), tf.constant(self.names), tf.constant(self.labels))
+        return self._tensors
+
 def visible(folder:Path)->list:
     "The entries of `folder` whose names do not start with '.', sorted."
     return sorted(p for p in Path(folder).iterdir() if not p.name.startswith('.'))
 
+def names_below(folder:str)->list:
+    "Paths (relative to `folder`) of every file below it, sorted, skipping names that start with '.'."
+    found = []
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith('.')]
+        found += [os.path.relpath(os.path.join(top, f), folder) for f in files if not f.startswith('.')]
+    return sorted(found)
+
 def list_split(split_dir:Path,      # e.g. root/train
                class_folders:list,  # the class folder names, in label order
                skip_bad:bool=False,
-              )->tuple:             # (files, labels, problems)
+              )->tuple:             # (FileList, problems)
     "Every file below each class folder of a split, labelled by its folder; empty or missing class folders are problems."
-    files, labels, problems = [], [], []
     found = {p.name for p in visible(split_dir) if p.is_dir()}
-    problems += [(p, BadImageError('not in a class folder', f"not inside a class folder of {split_dir}"))
-                 for p in visible(split_dir) if not p.is_dir()]
-    for label, name in enumerate(class_folders):
-        inside = [str(p) for p in sorted((split_dir/name).rglob('*')) if p.is_file() and not any(q.startswith('.') for q in p.relative_to(split_dir).parts)] if name in found else []
-        if not inside: refuse_or_skip_class(split_dir/name, skip_bad)
-        files += inside; labels += [label] * len(inside)
     if found - set(class_folders): raise ValueError(f"{split_dir} has class folders that train/ does not have: {sorted(found - set(class_folders))}")
-    return files, labels, problems
+    problems = [(p, BadImageError('not in a class folder', f"not inside a class folder of {split_dir}")) for p in visible(split_dir) if not p.is_dir()]
+    names, labels = [], []
+    for label, folder in enumerate(class_folders):
+        inside = np.array([n.encode() for n in names_below(os.path.join(split_dir, folder))] if folder in found else [], dtype=bytes)
+        if not len(inside): refuse_or_skip_class(Path(split_dir)/folder, skip_bad)
+        names.append(inside); labels.append(np.full(len(inside), label, np.int32))
+    return FileList(str(split_dir), tuple(class_folders), np.concatenate(names).astype(bytes), np.concatenate(labels)), problems
 
 def refuse_or_skip_class(folder:Path, skip_bad:bool):
     "An empty or missing class folder: an error, or a warning when skipping bad data."
@@ -350,7 +366,7 @@ def refuse_or_skip_class(folder:Path, skip_bad:bool):
     if not skip_bad: raise ValueError(message)
     warnings.warn(message + "; the class stays in the class list with no images of this split", stacklevel=3)
 
-# %% ../nbs/07_large_scale.ipynb #45d7267a
+# %% ../nbs/07_large_scale.ipynb #af49edfb
 @dataclass
 class DiskDataset:
     "A checked dataset on disk: layout, encoding, classes, image shape, and each split's files."
@@ -359,21 +375,21 @@ class DiskDataset:
     encoding: str        # 'png', 'jpeg' or 'raw'; for a folder, PNG and JPEG files may mix
     image_shape: tuple   # (height, width, channels) that every image is decoded (and resized) to
     class_names: tuple
-    splits: dict         # split -> CheckedFiles (folder), or (shard paths, images per shard) (tfrecord)
+    splits: dict         # split -> FileList (folder), or (shard paths, images per shard) (tfrecord)
     resize: bool = False # some images have another size than `image_shape`
     skipped: Counter = field(default_factory=Counter) # bad files left out, by problem
 
     def count(self, split:str)->int:
         "Number of images in `split`."
         s = self.splits[split]
-        return len(s.files) if self.layout == 'folder' else int(sum(s[1]))
+        return len(s) if self.layout == 'folder' else int(sum(s[1]))
 
 def read_manifest(root:Path)->dict:
     "The dataset's `manifest.json`, or None when it has none."
     path = Path(root)/'manifest.json'
     return json.loads(path.read_text()) if path.exists() else None
 
-# %% ../nbs/07_large_scale.ipynb #4188d006
+# %% ../nbs/07_large_scale.ipynb #1bc46870
 def open_image_folder(root:Path,                  # holds train/, test/ and optionally validation/
                       skip_bad:bool=False,         # skip bad files (and empty class folders) with a warning
                       pixel_limit:int=PIXEL_LIMIT, # most pixels per image
@@ -383,18 +399,20 @@ def open_image_folder(root:Path,                  # holds train/, test/ and opti
     if not (root/'train').is_dir(): raise FileNotFoundError(f"{root} has no train/ folder: an image folder dataset is root/train/<class>/<image> (and root/test/<class>/...)")
     folders = manifest['class_folders'] if manifest else [p.name for p in visible(root/'train') if p.is_dir()]
     if not folders: raise ValueError(f"{root/'train'} has no class folders")
-    splits, skipped = {}, Counter()
+    splits, skipped, sizes = {}, Counter(), []
     for split in [s for s in SPLITS if (root/s).is_dir()]:
-        files, labels, problems = list_split(root/split, folders, skip_bad)
+        files, problems = list_split(root/split, folders, skip_bad)
         skipped += refuse_or_skip(problems, skip_bad)
-        splits[split] = check_image_files(files, labels, skip_bad, pixel_limit, manifest['image_shape'][2] if manifest else None)
-        skipped += splits[split].skipped
-    sizes = np.concatenate([s.sizes for s in splits.values()])
-    shape = tuple(manifest['image_shape']) if manifest else tuple(int(v) for v in Counter(map(tuple, sizes)).most_common(1)[0][0])
+        keep, split_sizes, split_skipped = check_image_files(files, skip_bad, pixel_limit, manifest['image_shape'][2] if manifest else None)
+        splits[split], skipped = files.subset(keep), skipped + split_skipped
+        sizes.append(split_sizes)
+    sizes = np.concatenate(sizes)
+    rows, counts = np.unique(sizes, axis=0, return_counts=True)
+    shape = tuple(manifest['image_shape']) if manifest else tuple(int(v) for v in rows[counts.argmax()])
     return DiskDataset(root, 'folder', 'png', shape, tuple(manifest['class_names'] if manifest else folders), splits,
                        bool((sizes[:, :2] != shape[:2]).any()), skipped)
 
-# %% ../nbs/07_large_scale.ipynb #36458d9a
+# %% ../nbs/07_large_scale.ipynb #a0507e7e
 def open_shards(root:Path,           # holds the shards and manifest.json
                 skip_bad:bool=False,  # skip missing or damaged shards with a warning
                 verify:bool=True,     # compare every shard's SHA-256 with the manifest's
@@ -426,7 +444,7 @@ def open_dataset(path:Path,                  # a folder of shards or an image-fo
     if manifest and manifest['layout'] == 'tfrecord': return open_shards(path, skip_bad)
     return open_image_folder(path, skip_bad, pixel_limit)
 
-# %% ../nbs/07_large_scale.ipynb #e3c8e8be
+# %% ../nbs/07_large_scale.ipynb #dc7ef4aa
 def normalize_batch(images:tf.Tensor,  # uint8 images
                     stats:PixelStats,  # training statistics
                    )->tf.Tensor:       # float32
@@ -448,25 +466,36 @@ def finish(ds:tf.data.Dataset, settings:StreamSettings)->tf.data.Dataset:
     options = tf.data.Options(); options.autotune.enabled = settings.autotune; options.deterministic = True
     return ds.with_options(options)
 
-# %% ../nbs/07_large_scale.ipynb #e2ee1160
-def file_pipeline(files:list, labels,           # image files and their class indices
+# %% ../nbs/07_large_scale.ipynb #1d32dab4
+def epoch_order(n:int,             # number of items
+                shuffle:bool=False,# a new random order every epoch, or 0..n-1
+                seed:int=0,
+               )->tf.data.Dataset: # int64 positions
+    "Positions $0..n-1$, in a seeded random order that changes every epoch."
+    if not shuffle: return tf.data.Dataset.range(n)
+    def permutation(key): return tf.data.Dataset.from_tensor_slices(
+        tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=tf.stack([key, tf.constant(seed, tf.int64)])))
+    return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1).flat_map(permutation)
+
+def file_pipeline(files:FileList,               # image files and their class indices
                   shape:tuple,                  # (height, width, channels) to decode to
                   stats:PixelStats,             # training statistics for normalizing; None keeps uint8 pixels
                   batch_size:int=256,
-                  shuffle:bool=False, seed:int=0, # reshuffle the file list every epoch
+                  shuffle:bool=False, seed:int=0, # a new order every epoch
                   resize:bool=False,            # resize images of other sizes
                   settings:StreamSettings=None,
                  )->tf.data.Dataset:            # (images, labels) batches
-    "Stream an image-folder split: shuffle the file list, read and decode in parallel, batch, normalize, prefetch."
+    "Stream an image-folder split: shuffled positions, read and decode in parallel, batch, normalize, prefetch."
     settings = settings or StreamSettings()
-    ds = tf.data.Dataset.from_tensor_slices(([str(f) for f in files], np.asarray(labels, np.int64)))
-    if shuffle: ds = ds.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(lambda f, y: (decode_image(tf.io.read_file(f), shape, 'png', resize), y), num_parallel_calls=settings.parallel_calls)
-    ds = ds.batch(batch_size)
+    folders, names, labels = files.tensors()
+    def load(i):
+        label = tf.gather(labels, i)
+        return decode_image(tf.io.read_file(tf.gather(folders, label) + tf.gather(names, i)), shape, 'png', resize), tf.cast(label, tf.int64)
+    ds = epoch_order(len(files), shuffle, seed).map(load, num_parallel_calls=settings.parallel_calls).batch(batch_size)
     if stats: ds = ds.map(lambda x, y: (normalize_batch(x, stats), y))
     return finish(ds, settings)
 
-# %% ../nbs/07_large_scale.ipynb #b576a81e
+# %% ../nbs/07_large_scale.ipynb #c3e40d92
 def shard_records(shards:list,         # TFRecord files
                   shuffle:bool=False,   # shuffle the shard order every epoch, and the records in a buffer
                   seed:int=0,
@@ -500,14 +529,14 @@ def shard_pipeline(shards:list,               # TFRecord files
     if stats: ds = ds.map(lambda x, y: (normalize_batch(x, stats), y))
     return finish(ds, settings)
 
-# %% ../nbs/07_large_scale.ipynb #075f133e
+# %% ../nbs/07_large_scale.ipynb #9716a41d
 def split_pipeline(dataset:DiskDataset, split:str, # which split of which dataset
                    stats:PixelStats,               # training statistics; None keeps uint8 pixels
                    batch_size:int=256, shuffle:bool=False, seed:int=0, settings:StreamSettings=None)->tf.data.Dataset:
     "The streaming pipeline of one split, for either layout."
     if split not in dataset.splits: raise ValueError(f"{dataset.root} has no {split} split (it has {', '.join(dataset.splits)})")
     s = dataset.splits[split]
-    if dataset.layout == 'folder': ds = file_pipeline(s.files, s.labels, dataset.image_shape, stats, batch_size, shuffle, seed, dataset.resize, settings)
+    if dataset.layout == 'folder': ds = file_pipeline(s, dataset.image_shape, stats, batch_size, shuffle, seed, dataset.resize, settings)
     else: ds = shard_pipeline(s[0], dataset.image_shape, dataset.encoding, stats, batch_size, shuffle, seed, settings)
     return ds.apply(tf.data.experimental.assert_cardinality(-(-dataset.count(split) // batch_size)))   # Keras then knows the steps per epoch
 
@@ -520,10 +549,9 @@ def with_validation(dataset:DiskDataset,
     if dataset.layout != 'folder': raise ValueError(f"{dataset.root} has no validation shards; generate the dataset with n_validation > 0")
     train = dataset.splits['train']
     kept, held = stratified_split(train.labels, fraction, seed)
-    pick = lambda idx: CheckedFiles([train.files[i] for i in idx], train.labels[idx], train.sizes[idx])
-    return replace(dataset, splits={**dataset.splits, 'train': pick(kept), 'validation': pick(held)})
+    return replace(dataset, splits={**dataset.splits, 'train': train.subset(kept), 'validation': train.subset(held)})
 
-# %% ../nbs/07_large_scale.ipynb #ebc77623
+# %% ../nbs/07_large_scale.ipynb #948bccfe
 def stream_pixel_stats(batches,          # iterable of uint8 image batches (or (images, labels) pairs)
                        max_images:int=None, # stop after this many images
                       )->PixelStats:
@@ -546,7 +574,7 @@ def disk_pixel_stats(dataset:DiskDataset,
     "Training statistics from (up to) `max_images` shuffled training images streamed from disk."
     return stream_pixel_stats(split_pipeline(dataset, 'train', None, 1024, shuffle=True, seed=seed), max_images)
 
-# %% ../nbs/07_large_scale.ipynb #bec6fd3a
+# %% ../nbs/07_large_scale.ipynb #321607e4
 def shard_for_worker(files:list,      # the whole file list, in the same order on every worker
                      n_workers:int,   # $W$
                      worker_index:int,# $w \in 0..W-1$
@@ -570,7 +598,7 @@ def check_sharding(policy:tf.data.experimental.AutoShardPolicy, # the dataset's 
         f"auto-shard policy FILE needs at least one input file per worker: {n_files or 0} file(s) for {n_workers} "
         f"workers; use AutoShardPolicy.DATA or split the data into at least {n_workers} files")
 
-# %% ../nbs/07_large_scale.ipynb #e8894959
+# %% ../nbs/07_large_scale.ipynb #26a5795a
 def train_from_disk(dataset:DiskDataset,         # from `open_dataset` (and `with_validation`)
                     stats:PixelStats,            # training statistics, e.g. `disk_pixel_stats(dataset)`
                     config:TrainConfig=None,     # settings; default `TrainConfig()`
@@ -609,7 +637,7 @@ def images_at(dataset:DiskDataset, split:str, positions, # positions in the spli
         offset += len(x)
     return np.stack([found[int(p)] for p in positions]) if len(positions) else np.zeros((0, *dataset.image_shape), np.uint8)
 
-# %% ../nbs/07_large_scale.ipynb #fe6be771
+# %% ../nbs/07_large_scale.ipynb #666bc5e3
 def pipeline_speed(dataset:tf.data.Dataset, # yields (images, labels) batches, or image batches
                   )->dict:                  # images, images_per_second, cpu_us_per_image
     "Read one full pass of a pipeline; time it on the clock and in CPU time (all threads of this process)."
@@ -635,7 +663,7 @@ def decode_only_speed(encoded:list,  # PNG or JPEG bytes, already in memory
     pipeline_speed(ds)   # the first pass traces the function
     return pipeline_speed(ds)
 
-# %% ../nbs/07_large_scale.ipynb #e50f3dbe
+# %% ../nbs/07_large_scale.ipynb #7baebb98
 def pipeline_cost_plot(speeds:dict,   # configuration -> `pipeline_speed` result
                        limits:dict,   # limit name -> images/s, drawn as lines
                        training:dict, # `pipeline_speed`-like numbers of training itself

@@ -14,7 +14,7 @@ __all__ = ['IMAGE_EXTENSIONS', 'SPLITS', 'EXAMPLE_FEATURES', 'PIXEL_LIMIT', 'PNG
            'shard_for_worker', 'check_sharding', 'train_from_disk', 'evaluate_from_disk', 'images_at', 'pipeline_speed',
            'read_bytes_rate', 'decode_only_speed', 'pipeline_cost_plot']
 
-# %% ../nbs/07_large_scale.ipynb #bf25b3fd
+# %% ../nbs/07_large_scale.ipynb #d445e0d3
 import json, os, re, struct, sys, time, warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -29,7 +29,7 @@ from .preprocess import stratified_split, stratified_subset, PixelStats
 from .train import TrainConfig, TrainResult, compiled_seed_cnn, EpochTimer, images_per_second
 from .evaluate import Evaluation
 
-# %% ../nbs/07_large_scale.ipynb #7a10345e
+# %% ../nbs/07_large_scale.ipynb #f6d272a3
 IMAGE_EXTENSIONS = {'.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg'}   # file suffix (any case) -> image format
 SPLITS = ('train', 'validation', 'test')
 
@@ -38,7 +38,7 @@ def folder_name(class_name:str, # any class name
     "A class name as a folder name: runs of characters other than letters, digits, `-` and `.` become `_`."
     return re.sub(r'[^\w.-]+', '_', class_name).strip('_.') or 'class'
 
-# %% ../nbs/07_large_scale.ipynb #1579a713
+# %% ../nbs/07_large_scale.ipynb #a8c0a76c
 def encode_image(image:np.ndarray,   # uint8, (H, W) or (H, W, C)
                  encoding:str='png', # 'png', 'jpeg' (quality 95) or 'raw' (the pixel bytes)
                 )->bytes:
@@ -61,7 +61,7 @@ def decode_image(data,          # encoded image bytes (a string tensor)
     if resize: image = tf.cast(tf.round(tf.image.resize(image, shape[:2])), tf.uint8)
     return tf.ensure_shape(image, shape)
 
-# %% ../nbs/07_large_scale.ipynb #e944a690
+# %% ../nbs/07_large_scale.ipynb #468487a4
 def image_example(encoded:bytes, # the encoded image
                   label:int,     # its class index
                   shape:tuple,   # (height, width, channels) of the decoded image
@@ -88,7 +88,7 @@ def write_shard(path:Path,     # the shard file to create
     write_atomically(path, write)
     return {'file': Path(path).name, 'count': len(records), 'sha256': sha256_of(path)}
 
-# %% ../nbs/07_large_scale.ipynb #5a18c99d
+# %% ../nbs/07_large_scale.ipynb #75887420
 def shifted_copies(images:np.ndarray,  # uint8 images, (n, H, W)
                    copy:np.ndarray,    # copy number $k$ of each image; 0 leaves it unchanged
                    seed:int=0,         # with $k$, fixes the shift
@@ -105,7 +105,7 @@ def shifted_copies(images:np.ndarray,  # uint8 images, (n, H, W)
         out[copy == k] = block
     return out
 
-# %% ../nbs/07_large_scale.ipynb #0539fe43
+# %% ../nbs/07_large_scale.ipynb #437e3de4
 @dataclass
 class DatasetSpec:
     "What `generate_dataset` writes: sizes of each split, layout, encoding, seed and part size."
@@ -150,7 +150,7 @@ def part_images(spec:DatasetSpec, split:str, part:int, # which part
     n = len(source_images)
     return shifted_copies(source_images[index % n], index // n, spec.seed), source_labels[index % n], index
 
-# %% ../nbs/07_large_scale.ipynb #8e482d24
+# %% ../nbs/07_large_scale.ipynb #97615b8a
 def write_part(root:Path, spec:DatasetSpec, # the dataset's folder and description
                split:str, part:int, n_parts:int, # which part of which split, out of how many
                images, labels, index,   # the part's images, labels and global indices, from `part_images`
@@ -182,7 +182,7 @@ def save_progress(root:Path, spec:DatasetSpec, done:dict):
     "Record the finished parts atomically."
     write_atomically(Path(root)/'.progress.json', lambda p: Path(p).write_text(json.dumps({'spec': spec.__dict__, 'done': done})))
 
-# %% ../nbs/07_large_scale.ipynb #99442d0c
+# %% ../nbs/07_large_scale.ipynb #5d22364f
 def make_manifest(spec:DatasetSpec,   # what was written
                   done:dict,           # split -> part -> the part's entry from `write_part`
                   class_counts:dict,   # split -> images per class
@@ -230,7 +230,7 @@ def generate_dataset(root:Path,              # folder to create (new or empty), 
     (root/'.progress.json').unlink()
     return manifest
 
-# %% ../nbs/07_large_scale.ipynb #4e156131
+# %% ../nbs/07_large_scale.ipynb #8fd221b3
 PIXEL_LIMIT = 89_478_485   # Pillow's default `Image.MAX_IMAGE_PIXELS`
 PNG_SIGNATURE, PNG_END = b'\x89PNG\r\n\x1a\n', b'\x00\x00\x00\x00IEND\xaeB`\x82'
 PNG_CHANNELS = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}   # PNG colour type -> channels (a palette decodes to RGB)
@@ -257,7 +257,7 @@ def jpeg_size(head:bytes)->tuple:
         i += 2 + struct.unpack('>H', head[i+2:i+4])[0]
     raise BadImageError('not an image', "no JPEG frame header in its first 256 KiB")
 
-# %% ../nbs/07_large_scale.ipynb #05f692a7
+# %% ../nbs/07_large_scale.ipynb #d61d988f
 def read_ends(path:Path, head:int=1 << 18, tail:int=16)->tuple:
     "The first `head` and last `tail` bytes of a file, and its size."
     size = Path(path).stat().st_size
@@ -284,7 +284,7 @@ def image_file_info(path:Path,                  # an image file
         raise BadImageError('truncated', f"truncated: the {kind} end marker is missing ({size:,} bytes)")
     return h, w, c
 
-# %% ../nbs/07_large_scale.ipynb #9ffa728e
+# %% ../nbs/07_large_scale.ipynb #8e479e24
 def refuse_or_skip(problems:list,  # (path, BadImageError) pairs
                    skip_bad:bool,  # skip them with a warning instead of raising
                   )->Counter:      # problem kind -> files skipped
@@ -315,7 +315,7 @@ def check_image_files(files,                      # a sequence of image paths
     keep = np.flatnonzero(sizes[:, 2] == channels)
     return keep, sizes[keep], skipped
 
-# %% ../nbs/07_large_scale.ipynb #13be0607
+# %% ../nbs/07_large_scale.ipynb #dc982089
 @dataclass
 class FileList:
     "Image files as compact arrays: file $i$ is `root/folders[labels[i]]/names[i]`."
@@ -366,7 +366,7 @@ def refuse_or_skip_class(folder:Path, skip_bad:bool):
     if not skip_bad: raise ValueError(message)
     warnings.warn(message + "; the class stays in the class list with no images of this split", stacklevel=3)
 
-# %% ../nbs/07_large_scale.ipynb #af49edfb
+# %% ../nbs/07_large_scale.ipynb #abb0b0da
 @dataclass
 class DiskDataset:
     "A checked dataset on disk: layout, encoding, classes, image shape, and each split's files."
@@ -389,7 +389,7 @@ def read_manifest(root:Path)->dict:
     path = Path(root)/'manifest.json'
     return json.loads(path.read_text()) if path.exists() else None
 
-# %% ../nbs/07_large_scale.ipynb #1bc46870
+# %% ../nbs/07_large_scale.ipynb #16c192b8
 def open_image_folder(root:Path,                  # holds train/, test/ and optionally validation/
                       skip_bad:bool=False,         # skip bad files (and empty class folders) with a warning
                       pixel_limit:int=PIXEL_LIMIT, # most pixels per image
@@ -412,7 +412,7 @@ def open_image_folder(root:Path,                  # holds train/, test/ and opti
     return DiskDataset(root, 'folder', 'png', shape, tuple(manifest['class_names'] if manifest else folders), splits,
                        bool((sizes[:, :2] != shape[:2]).any()), skipped)
 
-# %% ../nbs/07_large_scale.ipynb #a0507e7e
+# %% ../nbs/07_large_scale.ipynb #de68a9f6
 def open_shards(root:Path,           # holds the shards and manifest.json
                 skip_bad:bool=False,  # skip missing or damaged shards with a warning
                 verify:bool=True,     # compare every shard's SHA-256 with the manifest's
@@ -444,7 +444,7 @@ def open_dataset(path:Path,                  # a folder of shards or an image-fo
     if manifest and manifest['layout'] == 'tfrecord': return open_shards(path, skip_bad)
     return open_image_folder(path, skip_bad, pixel_limit)
 
-# %% ../nbs/07_large_scale.ipynb #dc7ef4aa
+# %% ../nbs/07_large_scale.ipynb #2c3030a3
 def normalize_batch(images:tf.Tensor,  # uint8 images
                     stats:PixelStats,  # training statistics
                    )->tf.Tensor:       # float32
@@ -466,7 +466,7 @@ def finish(ds:tf.data.Dataset, settings:StreamSettings)->tf.data.Dataset:
     options = tf.data.Options(); options.autotune.enabled = settings.autotune; options.deterministic = True
     return ds.with_options(options)
 
-# %% ../nbs/07_large_scale.ipynb #1d32dab4
+# %% ../nbs/07_large_scale.ipynb #c5f83988
 def epoch_order(n:int,             # number of items
                 shuffle:bool=False,# a new random order every epoch, or 0..n-1
                 seed:int=0,
@@ -495,7 +495,7 @@ def file_pipeline(files:FileList,               # image files and their class in
     if stats: ds = ds.map(lambda x, y: (normalize_batch(x, stats), y))
     return finish(ds, settings)
 
-# %% ../nbs/07_large_scale.ipynb #c3e40d92
+# %% ../nbs/07_large_scale.ipynb #e0be252e
 def shard_records(shards:list,         # TFRecord files
                   shuffle:bool=False,   # shuffle the shard order every epoch, and the records in a buffer
                   seed:int=0,
@@ -529,7 +529,7 @@ def shard_pipeline(shards:list,               # TFRecord files
     if stats: ds = ds.map(lambda x, y: (normalize_batch(x, stats), y))
     return finish(ds, settings)
 
-# %% ../nbs/07_large_scale.ipynb #9716a41d
+# %% ../nbs/07_large_scale.ipynb #c3dda82e
 def split_pipeline(dataset:DiskDataset, split:str, # which split of which dataset
                    stats:PixelStats,               # training statistics; None keeps uint8 pixels
                    batch_size:int=256, shuffle:bool=False, seed:int=0, settings:StreamSettings=None)->tf.data.Dataset:
@@ -551,7 +551,7 @@ def with_validation(dataset:DiskDataset,
     kept, held = stratified_split(train.labels, fraction, seed)
     return replace(dataset, splits={**dataset.splits, 'train': train.subset(kept), 'validation': train.subset(held)})
 
-# %% ../nbs/07_large_scale.ipynb #948bccfe
+# %% ../nbs/07_large_scale.ipynb #f0e24465
 def stream_pixel_stats(batches,          # iterable of uint8 image batches (or (images, labels) pairs)
                        max_images:int=None, # stop after this many images
                       )->PixelStats:
@@ -574,7 +574,7 @@ def disk_pixel_stats(dataset:DiskDataset,
     "Training statistics from (up to) `max_images` shuffled training images streamed from disk."
     return stream_pixel_stats(split_pipeline(dataset, 'train', None, 1024, shuffle=True, seed=seed), max_images)
 
-# %% ../nbs/07_large_scale.ipynb #321607e4
+# %% ../nbs/07_large_scale.ipynb #4db5eadb
 def shard_for_worker(files:list,      # the whole file list, in the same order on every worker
                      n_workers:int,   # $W$
                      worker_index:int,# $w \in 0..W-1$
@@ -598,7 +598,7 @@ def check_sharding(policy:tf.data.experimental.AutoShardPolicy, # the dataset's 
         f"auto-shard policy FILE needs at least one input file per worker: {n_files or 0} file(s) for {n_workers} "
         f"workers; use AutoShardPolicy.DATA or split the data into at least {n_workers} files")
 
-# %% ../nbs/07_large_scale.ipynb #26a5795a
+# %% ../nbs/07_large_scale.ipynb #74ccc1a7
 def train_from_disk(dataset:DiskDataset,         # from `open_dataset` (and `with_validation`)
                     stats:PixelStats,            # training statistics, e.g. `disk_pixel_stats(dataset)`
                     config:TrainConfig=None,     # settings; default `TrainConfig()`
@@ -637,7 +637,7 @@ def images_at(dataset:DiskDataset, split:str, positions, # positions in the spli
         offset += len(x)
     return np.stack([found[int(p)] for p in positions]) if len(positions) else np.zeros((0, *dataset.image_shape), np.uint8)
 
-# %% ../nbs/07_large_scale.ipynb #666bc5e3
+# %% ../nbs/07_large_scale.ipynb #51c6eaec
 def pipeline_speed(dataset:tf.data.Dataset, # yields (images, labels) batches, or image batches
                   )->dict:                  # images, images_per_second, cpu_us_per_image
     "Read one full pass of a pipeline; time it on the clock and in CPU time (all threads of this process)."
@@ -663,7 +663,7 @@ def decode_only_speed(encoded:list,  # PNG or JPEG bytes, already in memory
     pipeline_speed(ds)   # the first pass traces the function
     return pipeline_speed(ds)
 
-# %% ../nbs/07_large_scale.ipynb #7baebb98
+# %% ../nbs/07_large_scale.ipynb #9d32dd4a
 def pipeline_cost_plot(speeds:dict,   # configuration -> `pipeline_speed` result
                        limits:dict,   # limit name -> images/s, drawn as lines
                        training:dict, # `pipeline_speed`-like numbers of training itself

@@ -20,6 +20,7 @@ import imgdl_nb
 from .data import load_fashion_mnist, write_atomically, CLASS_NAMES
 from .preprocess import prepare_splits, stratified_subset
 from .train import TrainConfig, train, training_curves_plot, choose_dtype_policy
+from .model_selection import RecipeConfig, best_recipe_config, train_best
 from .evaluate import evaluate_model, per_class_metrics, confusion_matrix_plot, mistakes_gallery_plot
 from .distributed import (parse_workers, tf_config, read_tf_config, cluster_size, is_chief, choose_strategy,
     scale_batch_and_lr, train_distributed, clear_checkpoints, WorkerLostError)
@@ -74,9 +75,11 @@ def train_and_report(config:TrainConfig=None,  # training settings
                      scale_with_replicas:bool=False, # `config`'s batch size and learning rate are per replica: scale them
                      join_timeout:float=300,   # seconds to wait for every worker of a multi-worker job to start
                     )->dict:                   # the metrics written to metrics.json (only `out` and `chief` on other workers)
-    "Train the seed CNN on Fashion-MNIST, evaluate it on the test split and save model, metrics and figures."
+    "Train the seed CNN (or the best recipe, for a `RecipeConfig`) on Fashion-MNIST, evaluate it on the test split and save model, metrics and figures."
     start, config = time.perf_counter(), config or TrainConfig()
     cluster = read_tf_config(); multi, chief = cluster_size(cluster) > 1, is_chief(cluster)
+    best = isinstance(config, RecipeConfig)
+    if best and (multi or checkpoint_dir): raise ValueError("--recipe best trains in one process without checkpoints: drop --workers and --checkpoint-dir")
     if multi and out is None: raise ValueError("a multi-worker job needs --out: the same folder for every worker (the chief writes it)")
     if multi and checkpoint_dir is None: checkpoint_dir = str(Path(out)/'checkpoints')
     folder = output_folder(out, overwrite) if chief else None
@@ -88,11 +91,11 @@ def train_and_report(config:TrainConfig=None,  # training settings
     if scale_with_replicas:
         batch, lr = scale_batch_and_lr(config.batch_size, config.learning_rate, (strategy or tf.distribute.get_strategy()).num_replicas_in_sync)
         config = replace(config, batch_size=batch, learning_rate=lr)
-    if checkpoint_dir is None: result = train(data, config, verbose)
+    if checkpoint_dir is None: result = (train_best if best else train)(data, config, verbose)
     else: result = train_distributed(data, config, strategy, checkpoint_dir, checkpoint_every, verbose=int(verbose > 0))
     if not chief: return {'out': None, 'chief': False}
     evaluation = evaluate_model(result.model, data.x_test, data.y_test, data.class_names)
-    metrics = run_metrics(evaluation, result, data, time.perf_counter() - start)
+    metrics = run_metrics(evaluation, result, data, time.perf_counter() - start) | {'recipe': 'best' if best else 'seed'}
     write_atomically(folder/'model.keras', result.model.save)
     write_atomically(folder/'metrics.json', lambda p: Path(p).write_text(json.dumps(metrics, indent=2)))
     save_figure(training_curves_plot(result.history), folder/'training_curves.png')
@@ -137,10 +140,11 @@ def join_strategy(n_workers:int,      # workers in TF_CONFIG
 
 # %% ../nbs/90_cli.ipynb #3fcffccd
 @call_parse
-def imgdl_train(epochs:int=5,              # passes over the training data
-                batch_size:int=256,        # images per gradient step (the global batch, over all workers)
-                learning_rate:float=4e-3,  # initial Adam step size
-                lr_schedule:str='cosine',  # 'cosine' (decay to 0) or 'constant'
+def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'best' (06_model_selection's); the next four default to the recipe's
+                epochs:int=None,           # passes over the training data (seed: 5, best: 10)
+                batch_size:int=None,       # images per gradient step, the global batch over all workers (both: 256)
+                learning_rate:float=None,  # initial (seed) or peak (best) step size (seed: 4e-3, best: 3e-3)
+                lr_schedule:str=None,      # 'cosine' (decay to 0), 'constant', or for best 'one-cycle' (seed: cosine, best: one-cycle)
                 seed:int=0,                # seed of the split, initial weights and shuffling
                 precision:str='auto',      # 'auto' (bfloat16 where native), 'float32' or 'mixed_bfloat16'
                 out:str=None,              # output folder (default: a new runs/fashion-mnist-<time>)
@@ -155,9 +159,12 @@ def imgdl_train(epochs:int=5,              # passes over the training data
                 scale_with_replicas:bool=False, # --batch-size and --learning-rate are per replica: multiply by the replicas
                 join_timeout:float=300,    # seconds to wait for every worker to start before giving up
                ):
-    "Train the seed CNN on Fashion-MNIST, print the test accuracy, and save model, metrics and figures."
+    "Train a recipe on Fashion-MNIST, print the test accuracy, and save model, metrics and figures."
     try:
-        config = TrainConfig(epochs, batch_size, learning_rate, lr_schedule, seed, precision=precision)
+        if recipe not in ('seed', 'best'): raise ValueError(f"recipe must be 'seed' or 'best', got {recipe!r}")
+        given = dict(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, lr_schedule=lr_schedule)
+        given = {k: v for k, v in given.items() if v is not None}   # flags not given keep the recipe's value
+        config = (best_recipe_config if recipe == 'best' else TrainConfig)(**given, seed=seed, precision=precision)
         if checkpoint_every < 1: raise ValueError(f"checkpoint_every must be at least 1, got {checkpoint_every}")
         join_cluster(workers, worker_index)
         metrics = train_and_report(config, out, overwrite, max_train_images, max_test_images, verbose=0 if quiet else 2,

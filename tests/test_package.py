@@ -6,7 +6,7 @@ import pytest
 import imgdl_nb
 
 SPINE = ['data', 'preprocess', 'models', 'train', 'evaluate']
-LATER = ['distributed', 'cli']   # in order: each may import the spine and the later topics before it
+LATER = ['generalization', 'model_selection', 'distributed', 'cli']   # in order: each may import the spine and the later topics before it
 
 def imported_modules(name):
     "The imgdl_nb modules that module `name` imports."
@@ -27,6 +27,7 @@ def test_spine_imports_only_earlier_modules():
 def test_later_topics_import_only_the_spine_or_each_other():
     for i, name in enumerate(LATER): assert imported_modules(name) <= set(SPINE + LATER[:i]), name
     assert imported_modules('distributed') <= set(SPINE) and 'distributed' in imported_modules('cli')
+    assert imported_modules('generalization') <= set(SPINE) and imported_modules('model_selection') <= set(SPINE + ['generalization'])
 
 def test_public_api():
     from imgdl_nb.data import load_fashion_mnist, CLASS_NAMES

@@ -143,7 +143,7 @@ def join_strategy(n_workers:int,      # workers in TF_CONFIG
 def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'best' (06_model_selection's); the next four default to the recipe's
                 epochs:int=None,           # passes over the training data (seed: 5, best: 10)
                 batch_size:int=None,       # images per gradient step, the global batch over all workers (both: 256)
-                learning_rate:float=None,  # initial (seed) or peak (best) step size (seed: 4e-3, best: 3e-3)
+                learning_rate:float=None,  # initial (seed) or peak (best) step size (seed: 4e-3, best: 5e-3)
                 lr_schedule:str=None,      # 'cosine' (decay to 0), 'constant', or for best 'one-cycle' (seed: cosine, best: one-cycle)
                 seed:int=0,                # seed of the split, initial weights and shuffling
                 precision:str='auto',      # 'auto' (bfloat16 where native), 'float32' or 'mixed_bfloat16'

@@ -36,17 +36,19 @@ def train_with(build,                   # `build(config, input_shape, n_classes,
     model = build(config, data.x_train.shape[1:], n_classes, len(train_ds))
     timer = EpochTimer()
     history = model.fit(train_ds, validation_data=make_dataset(data.x_val, data.y_val, 1024), epochs=config.epochs,
-                        callbacks=[timer, *callbacks], verbose=verbose)
+                        callbacks=[timer, *callbacks], verbose=verbose, shuffle=False)  # train_ds reshuffles itself
     return TrainResult(model, history.history, timer.seconds, images_per_second(len(data.x_train), timer.seconds), config)
 
 # %% ../nbs/05_generalization.ipynb #845e6409
 def small_data(data:PreparedData, # a full split from `prepare_splits`
                n:int=2000,        # training images to keep
+               n_val:int=None,    # validation images to keep (default: all)
                seed:int=0,        # which ones
               )->PreparedData:
-    "The same splits with only a class-balanced `n` of the training images."
+    "The same splits with only a class-balanced `n` of the training (and `n_val` of the validation) images."
     x, y = stratified_subset(data.x_train, data.y_train, n, seed)
-    return PreparedData(x, y, data.x_val, data.y_val, data.x_test, data.y_test, data.stats, data.class_names)
+    x_val, y_val = stratified_subset(data.x_val, data.y_val, n_val, seed) if n_val else (data.x_val, data.y_val)
+    return PreparedData(x, y, x_val, y_val, data.x_test, data.y_test, data.stats, data.class_names)
 
 # %% ../nbs/05_generalization.ipynb #2746dfc4
 def regularized_cnn(input_shape:tuple=(28, 28, 1), # (height, width, channels)

@@ -100,16 +100,16 @@ class RecipeConfig(TrainConfig):
     "Settings of the best recipe: a `TrainConfig` plus architecture, regularization and augmentation."
     epochs: int = 10                 # passes over the training split
     batch_size: int = 256            # images per gradient step
-    learning_rate: float = 3e-3      # peak AdamW step size $\eta_{max}$
+    learning_rate: float = 5e-3      # peak AdamW step size $\eta_{max}$
     lr_schedule: str = 'one-cycle'   # 'one-cycle', 'cosine' or 'constant'
     architecture: str = 'bn_cnn'     # one of `ARCHITECTURES`
     width: int = 32                  # first-layer filters of `bn_cnn`
-    dropout: float = 0.3             # dropout rate in `bn_cnn`
+    dropout: float = 0.1             # dropout rate in `bn_cnn`
     weight_decay: float = 0.05       # AdamW's decoupled decay $\lambda_w$
     warmup: float = 0.2              # share of the steps spent warming up (one-cycle)
     shift: int = 2                   # random shift in pixels (0: none)
     flip: bool = True                # random horizontal flip
-    erase: float = 0.25              # probability of random erasing (0: none)
+    erase: float = 0.                # probability of random erasing (0: none)
 
     def __post_init__(self):
         if self.lr_schedule not in ('one-cycle', 'cosine', 'constant'):

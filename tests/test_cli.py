@@ -78,7 +78,7 @@ def test_best_recipe_small_run(tmp_path):
     metrics = json.loads((out / 'metrics.json').read_text())
     assert metrics['recipe'] == 'best' and metrics['config']['architecture'] == 'bn_cnn'
     assert metrics['config']['epochs'] == 1 and metrics['config']['batch_size'] == 128   # given on the command line
-    assert metrics['config']['lr_schedule'] == 'one-cycle' and metrics['config']['learning_rate'] == 3e-3   # the recipe's
+    assert metrics['config']['lr_schedule'] == 'one-cycle' and metrics['config']['learning_rate'] == 5e-3   # the recipe's
     assert metrics['images'] == {'train': 2700, 'validation': 300, 'test': 1000} and 0.3 < metrics['test_accuracy'] <= 1
     model = keras.models.load_model(out / 'model.keras')
     x = np.zeros((2, 28, 28, 1), np.float32)

@@ -48,14 +48,14 @@ def main():
     parser.add_argument('--recipes', nargs='+', default=['seed', 'best'], choices=list(LIMITS))
     parser.add_argument('--out', default=str(Path(__file__).parent/'results'/'recipe_best.json'))
     args = parser.parse_args()
-    runs = []
+    runs, machine = [], f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as d:
         for seed in args.seeds:
             for recipe in args.recipes:
                 runs.append(run(recipe, seed, Path(d)/f'{recipe}-{seed}')); print(line(runs[-1]), flush=True)
-    text = summary(runs); print(text)
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(dict(runs=runs, machine=machine, summary_text='\n'.join(map(line, runs)) + '\n' + text), indent=2))
+                text = summary(runs)   # written after every run, so an interrupted benchmark keeps what it measured
+                Path(args.out).write_text(json.dumps(dict(runs=runs, machine=machine, summary_text='\n'.join(map(line, runs)) + '\n' + text), indent=2))
+    print(text)
 
 if __name__ == '__main__': main()

@@ -22,11 +22,11 @@ from .evaluate import evaluate_model
 from .generalization import train_with, regularized_cnn, augmentation, OneCycle
 
 # %% ../nbs/06_model_selection.ipynb #6b2671ed
-def conv_bn_relu(x, filters:int, name:str, dtype_policy:str='float32', stride:int=1, relu:bool=True):
-    "3×3 'same' convolution without bias → batch norm → (ReLU)."
+def conv_bn_relu(x, filters:int, name:str, dtype_policy:str='float32', stride:int=1, relu:bool=True, momentum:float=0.99):
+    "3×3 'same' convolution without bias → batch norm (running averages with `momentum`) → (ReLU)."
     L = keras.layers
     x = L.Conv2D(filters, 3, strides=stride, padding='same', use_bias=False, dtype=dtype_policy, name=name)(x)
-    x = L.BatchNormalization(dtype=dtype_policy, name=f'{name}_bn')(x)
+    x = L.BatchNormalization(momentum=momentum, dtype=dtype_policy, name=f'{name}_bn')(x)
     return L.ReLU(dtype=dtype_policy, name=f'{name}_relu')(x) if relu else x
 
 def bn_cnn(input_shape:tuple=(28, 28, 1), # (height, width, channels)
@@ -36,29 +36,31 @@ def bn_cnn(input_shape:tuple=(28, 28, 1), # (height, width, channels)
            dropout:float=0.3,             # dropout rate before each dense layer
            augment:keras.Layer=None,      # augmentation layers (active in training only)
            dtype_policy:str='float32',    # Keras dtype policy of the hidden layers
+           bn_momentum:float=0.99,        # momentum of batch norm's running averages
           )->keras.Model:
     "Wider/deeper CNN: [Conv w]-Pool-[Conv 2w]x2-Pool-[Conv 4w]-Pool-Dropout-Dense-BN-ReLU-Dropout-Dense, BN after each conv."
     check_input_shape(input_shape, min_size=8)
-    L, p = keras.layers, dtype_policy
+    L, p, m = keras.layers, dtype_policy, bn_momentum
     inputs = keras.Input(shape=input_shape); x = augment(inputs) if augment is not None else inputs
-    x = L.MaxPooling2D(dtype=p, name='pool1')(conv_bn_relu(x, width, 'conv1', p))
-    x = conv_bn_relu(conv_bn_relu(x, 2 * width, 'conv2', p), 2 * width, 'conv3', p)
+    x = L.MaxPooling2D(dtype=p, name='pool1')(conv_bn_relu(x, width, 'conv1', p, momentum=m))
+    x = conv_bn_relu(conv_bn_relu(x, 2 * width, 'conv2', p, momentum=m), 2 * width, 'conv3', p, momentum=m)
     x = L.MaxPooling2D(dtype=p, name='pool2')(x)
-    x = L.MaxPooling2D(dtype=p, name='pool3')(conv_bn_relu(x, 4 * width, 'conv4', p))
+    x = L.MaxPooling2D(dtype=p, name='pool3')(conv_bn_relu(x, 4 * width, 'conv4', p, momentum=m))
     x = L.Dropout(dropout, dtype=p, name='dropout1')(L.Flatten(dtype=p, name='flatten')(x))
     x = L.Dense(dense, use_bias=False, dtype=p, name='dense')(x)
-    x = L.Dropout(dropout, dtype=p, name='dropout2')(L.ReLU(dtype=p, name='dense_relu')(L.BatchNormalization(dtype=p, name='dense_bn')(x)))
+    x = L.BatchNormalization(momentum=m, dtype=p, name='dense_bn')(x)
+    x = L.Dropout(dropout, dtype=p, name='dropout2')(L.ReLU(dtype=p, name='dense_relu')(x))
     outputs = L.Dense(n_classes, activation='softmax', dtype='float32', name='probabilities')(x)
     return keras.Model(inputs, outputs, name='bn_cnn')
 
 # %% ../nbs/06_model_selection.ipynb #32023fc0
-def residual_block(x, filters:int, stride:int, name:str, dtype_policy:str='float32'):
+def residual_block(x, filters:int, stride:int, name:str, dtype_policy:str='float32', momentum:float=0.99):
     r"$\text{ReLU}(F(x) + S(x))$: two 3×3 conv-BN layers, and a 1×1 conv-BN shortcut where the shape changes."
     L, p = keras.layers, dtype_policy
-    y = conv_bn_relu(conv_bn_relu(x, filters, f'{name}_a', p, stride), filters, f'{name}_b', p, relu=False)
+    y = conv_bn_relu(conv_bn_relu(x, filters, f'{name}_a', p, stride, momentum=momentum), filters, f'{name}_b', p, relu=False, momentum=momentum)
     if stride != 1 or x.shape[-1] != filters:
         x = L.Conv2D(filters, 1, strides=stride, use_bias=False, dtype=p, name=f'{name}_shortcut')(x)
-        x = L.BatchNormalization(dtype=p, name=f'{name}_shortcut_bn')(x)
+        x = L.BatchNormalization(momentum=momentum, dtype=p, name=f'{name}_shortcut_bn')(x)
     return L.ReLU(dtype=p, name=f'{name}_out')(L.Add(dtype=p, name=f'{name}_add')([y, x]))
 
 def small_resnet(input_shape:tuple=(28, 28, 1), # (height, width, channels)
@@ -66,14 +68,15 @@ def small_resnet(input_shape:tuple=(28, 28, 1), # (height, width, channels)
                  widths:tuple=(16, 32, 64),     # filters of the three residual blocks
                  augment:keras.Layer=None,      # augmentation layers (active in training only)
                  dtype_policy:str='float32',    # Keras dtype policy of the hidden layers
+                 bn_momentum:float=0.99,        # momentum of batch norm's running averages
                 )->keras.Model:
     "Stem conv, one residual block per width (stride 1, 2, 2), global average pooling, Dense."
     check_input_shape(input_shape, min_size=8)
     L, p = keras.layers, dtype_policy
     inputs = keras.Input(shape=input_shape); x = augment(inputs) if augment is not None else inputs
-    x = conv_bn_relu(x, widths[0], 'stem', p)
+    x = conv_bn_relu(x, widths[0], 'stem', p, momentum=bn_momentum)
     for i, w in enumerate(widths):
-        x = residual_block(x, w, 1 if i == 0 else 2, f'block{i + 1}', p)
+        x = residual_block(x, w, 1 if i == 0 else 2, f'block{i + 1}', p, bn_momentum)
     x = L.GlobalAveragePooling2D(dtype=p, name='pool')(x)
     outputs = L.Dense(n_classes, activation='softmax', dtype='float32', name='probabilities')(x)
     return keras.Model(inputs, outputs, name='small_resnet')
@@ -110,6 +113,7 @@ class RecipeConfig(TrainConfig):
     shift: int = 2                   # random shift in pixels (0: none)
     flip: bool = True                # random horizontal flip
     erase: float = 0.                # probability of random erasing (0: none)
+    bn_momentum: float = 0.99        # momentum of batch norm's running averages (Keras' default)
 
     def __post_init__(self):
         if self.lr_schedule not in ('one-cycle', 'cosine', 'constant'):
@@ -137,8 +141,8 @@ def recipe_model(config:RecipeConfig, input_shape:tuple, n_classes:int)->keras.M
     augment = augmentation(config.shift, config.flip, config.erase, size=input_shape[1], seed=config.seed)
     kw = dict(input_shape=input_shape, n_classes=n_classes, augment=augment, dtype_policy=choose_dtype_policy(config.precision))
     if config.architecture == 'seed_cnn': return regularized_cnn(**kw)
-    if config.architecture == 'small_resnet': return small_resnet(**kw)
-    return bn_cnn(width=config.width, dropout=config.dropout, **kw)
+    if config.architecture == 'small_resnet': return small_resnet(bn_momentum=config.bn_momentum, **kw)
+    return bn_cnn(width=config.width, dropout=config.dropout, bn_momentum=config.bn_momentum, **kw)
 
 def compiled_best_model(config:TrainConfig,  # the run's settings (a `RecipeConfig`, or a `TrainConfig`)
                         input_shape:tuple,   # (height, width, channels)

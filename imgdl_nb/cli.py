@@ -20,7 +20,8 @@ from fastcore.script import call_parse, anno_parser
 import imgdl_nb
 from .data import load_fashion_mnist, write_atomically, CLASS_NAMES
 from .preprocess import prepare_splits, stratified_subset
-from .train import TrainConfig, train, training_curves_plot, choose_dtype_policy
+from .train import TrainConfig, train, training_curves_plot, choose_dtype_policy, compiled_seed_cnn
+from .model_selection import RecipeConfig, best_recipe_config, train_best, compiled_best_model
 from .evaluate import evaluate_model, per_class_metrics, confusion_matrix_plot, mistakes_gallery_plot, most_confident_mistakes, Evaluation
 from .distributed import (parse_workers, tf_config, read_tf_config, cluster_size, is_chief, choose_strategy,
     scale_batch_and_lr, train_distributed, clear_checkpoints, WorkerLostError)
@@ -90,9 +91,11 @@ def train_and_report(config:TrainConfig=None,  # training settings
                      scale_with_replicas:bool=False, # `config`'s batch size and learning rate are per replica: scale them
                      join_timeout:float=300,   # seconds to wait for every worker of a multi-worker job to start
                     )->dict:                   # the metrics written to metrics.json (only `out` and `chief` on other workers)
-    "Train the seed CNN on Fashion-MNIST, evaluate it on the test split and save model, metrics and figures."
+    "Train the seed CNN (or the best recipe, for a `RecipeConfig`) on Fashion-MNIST, evaluate it on the test split and save model, metrics and figures."
     start, config = time.perf_counter(), config or TrainConfig()
     cluster = read_tf_config(); multi, chief = cluster_size(cluster) > 1, is_chief(cluster)
+    best = isinstance(config, RecipeConfig)
+    if best and (multi or checkpoint_dir): raise ValueError("--recipe best trains in one process without checkpoints: drop --workers and --checkpoint-dir")
     if multi and out is None: raise ValueError("a multi-worker job needs --out: the same folder for every worker (the chief writes it)")
     if multi and checkpoint_dir is None: checkpoint_dir = str(Path(out)/'checkpoints')
     folder = output_folder(out, overwrite) if chief else None
@@ -104,12 +107,12 @@ def train_and_report(config:TrainConfig=None,  # training settings
     if scale_with_replicas:
         batch, lr = scale_batch_and_lr(config.batch_size, config.learning_rate, (strategy or tf.distribute.get_strategy()).num_replicas_in_sync)
         config = replace(config, batch_size=batch, learning_rate=lr)
-    if checkpoint_dir is None: result = train(data, config, verbose)
+    if checkpoint_dir is None: result = (train_best if best else train)(data, config, verbose)
     else: result = train_distributed(data, config, strategy, checkpoint_dir, checkpoint_every, verbose=int(verbose > 0))
     if not chief: return {'out': None, 'chief': False}
     evaluation = evaluate_model(result.model, data.x_test, data.y_test, data.class_names)
     images = {'train': len(data.x_train), 'validation': len(data.x_val), 'test': len(data.x_test)}
-    metrics = run_metrics(evaluation, result, images, data.stats, time.perf_counter() - start)
+    metrics = run_metrics(evaluation, result, images, data.stats, time.perf_counter() - start) | {'recipe': 'best' if best else 'seed'}
     save_results(folder, result, evaluation, metrics, test_images)
     if checkpoint_dir: clear_checkpoints(checkpoint_dir)   # the run is finished and saved: a rerun starts afresh
     return metrics | {'out': str(folder), 'chief': True}
@@ -156,16 +159,17 @@ def train_and_report_from_disk(config:TrainConfig=None, # training settings
                                skip_bad:bool=False,     # skip bad image files (or damaged shards) with a warning
                                verbose:int=2,           # Keras' fit verbosity
                               )->dict:                  # the metrics written to metrics.json
-    "Train the seed CNN on a dataset streamed from disk, evaluate it on its test split and save model, metrics and figures."
+    "Train the seed CNN (or the best recipe, for a `RecipeConfig`) on a dataset streamed from disk, evaluate it on its test split and save model, metrics and figures."
     start, config = time.perf_counter(), config or TrainConfig()
     dataset = with_validation(open_dataset(data, skip_bad), config.validation_fraction, config.seed)
     if 'test' not in dataset.splits: raise ValueError(f"--data {data} has no test split: add test/<class>/ folders (or test shards)")
     folder = output_folder(out, overwrite, name=Path(data).resolve().name)
     stats = disk_pixel_stats(dataset, seed=config.seed)
-    result = train_from_disk(dataset, stats, config, verbose)
+    best = isinstance(config, RecipeConfig)
+    result = train_from_disk(dataset, stats, config, verbose, build_model=compiled_best_model if best else compiled_seed_cnn)
     evaluation = evaluate_from_disk(result.model, dataset, stats)
     images = {s: dataset.count(s) for s in ('train', 'validation', 'test')}
-    metrics = run_metrics(evaluation, result, images, stats, time.perf_counter() - start) | {
+    metrics = run_metrics(evaluation, result, images, stats, time.perf_counter() - start) | {'recipe': 'best' if best else 'seed',
         'data': {'path': str(data), 'layout': dataset.layout, 'encoding': dataset.encoding, 'skipped_files': dict(dataset.skipped)}}
     picks = most_confident_mistakes(evaluation.probabilities, evaluation.labels)
     save_results(folder, result, Evaluation(evaluation.probabilities[picks], evaluation.labels[picks], evaluation.class_names),
@@ -183,10 +187,11 @@ def train_from_data_flag(config, data, out, overwrite, skip_bad, verbose,
     return train_and_report_from_disk(config, data, out, overwrite, skip_bad, verbose)
 
 @call_parse
-def imgdl_train(epochs:int=5,              # passes over the training data
-                batch_size:int=256,        # images per gradient step (the global batch, over all workers)
-                learning_rate:float=4e-3,  # initial Adam step size
-                lr_schedule:str='cosine',  # 'cosine' (decay to 0) or 'constant'
+def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'best' (06_model_selection's); the next four default to the recipe's
+                epochs:int=None,           # passes over the training data (seed: 5, best: 10)
+                batch_size:int=None,       # images per gradient step, the global batch over all workers (both: 256)
+                learning_rate:float=None,  # initial (seed) or peak (best) step size (seed: 4e-3, best: 5e-3)
+                lr_schedule:str=None,      # 'cosine' (decay to 0), 'constant', or for best 'one-cycle' (seed: cosine, best: one-cycle)
                 seed:int=0,                # seed of the split, initial weights and shuffling
                 precision:str='auto',      # 'auto' (bfloat16 where native), 'float32' or 'mixed_bfloat16'
                 out:str=None,              # output folder (default: a new runs/fashion-mnist-<time>)
@@ -203,9 +208,12 @@ def imgdl_train(epochs:int=5,              # passes over the training data
                 data:str=None,             # train on a dataset on disk: a folder of TFRecord shards or an image-folder tree (default: Fashion-MNIST)
                 skip_bad_files:bool=False, # with --data: skip bad image files (or damaged shards) with a warning instead of stopping
                ):
-    "Train the seed CNN on Fashion-MNIST (or `--data`), print the test accuracy, and save model, metrics and figures."
+    "Train a recipe on Fashion-MNIST (or `--data`), print the test accuracy, and save model, metrics and figures."
     try:
-        config = TrainConfig(epochs, batch_size, learning_rate, lr_schedule, seed, precision=precision)
+        if recipe not in ('seed', 'best'): raise ValueError(f"recipe must be 'seed' or 'best', got {recipe!r}")
+        given = dict(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, lr_schedule=lr_schedule)
+        given = {k: v for k, v in given.items() if v is not None}   # flags not given keep the recipe's value
+        config = (best_recipe_config if recipe == 'best' else TrainConfig)(**given, seed=seed, precision=precision)
         if checkpoint_every < 1: raise ValueError(f"checkpoint_every must be at least 1, got {checkpoint_every}")
         join_cluster(workers, worker_index)
         if data: metrics = train_from_data_flag(config, data, out, overwrite, skip_bad_files, 0 if quiet else 2,

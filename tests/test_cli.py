@@ -19,6 +19,7 @@ def test_small_run_writes_every_output(small_run):
     assert set(metrics['per_class']) == {'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt',
                                          'Sneaker', 'Bag', 'Ankle boot'}
     assert metrics['config']['batch_size'] == 128 and metrics['config']['epochs'] == 1
+    assert metrics['recipe'] == 'seed' and metrics['config']['learning_rate'] == 4e-3   # not given: the seed recipe's
     for png in ('training_curves.png', 'confusion_matrix.png', 'mistakes.png'):
         assert (out / png).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
@@ -62,14 +63,31 @@ def test_damaged_dataset_file_is_named(tmp_path):
 def test_bad_settings_give_one_line_errors(tmp_path):
     for args, message in [(['--batch-size', '0'], 'batch_size must be at least 1'),
                           (['--precision', 'fp8'], "precision must be"),
-                          (['--lr-schedule', 'step'], "lr_schedule must be")]:
+                          (['--lr-schedule', 'step'], "lr_schedule must be"),
+                          (['--recipe', 'fancy'], "recipe must be 'seed' or 'best', got 'fancy'")]:
         done = run_command(*args, '--out', tmp_path / 'x')
         assert done.returncode == 2 and message in done.stderr and 'Traceback' not in done.stderr, done.stderr[-2000:]
+
+def test_best_recipe_small_run(tmp_path):
+    "--recipe best end to end on a small subset: every output, the recipe and its defaults recorded, the model loads."
+    import keras, imgdl_nb.model_selection   # registers RandomErasing and OneCycle for loading
+    out = tmp_path / 'best'
+    done = run_command(*SMALL, '--recipe', 'best', '--out', out)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert metrics['recipe'] == 'best' and metrics['config']['architecture'] == 'bn_cnn'
+    assert metrics['config']['epochs'] == 1 and metrics['config']['batch_size'] == 128   # given on the command line
+    assert metrics['config']['lr_schedule'] == 'one-cycle' and metrics['config']['learning_rate'] == 5e-3   # the recipe's
+    assert metrics['images'] == {'train': 2700, 'validation': 300, 'test': 1000} and 0.3 < metrics['test_accuracy'] <= 1
+    model = keras.models.load_model(out / 'model.keras')
+    x = np.zeros((2, 28, 28, 1), np.float32)
+    assert model.predict(x, verbose=0).shape == (2, 10)
 
 def test_help_lists_the_flags():
     done = run_command('--help')
     assert done.returncode == 0
-    for flag in ('--epochs', '--batch_size', '--seed', '--out', '--overwrite'): assert flag in done.stdout
+    for flag in ('--recipe', '--epochs', '--batch_size', '--seed', '--out', '--overwrite'): assert flag in done.stdout
 
 def test_default_recipe_reaches_90_percent(tmp_path):
     "The main job with its defaults (5 epochs on all the data), as README's quick start runs it."

@@ -114,3 +114,11 @@ def test_command_refuses_what_data_does_not_support(flags, words, folder_dataset
     data = tmp_path / 'missing' if not flags else folder_dataset
     done = run_command('--data', data, *flags, '--out', tmp_path / 'run')
     assert done.returncode == 2 and words in done.stderr, done.stderr[-2000:]
+
+def test_best_recipe_trains_from_disk_too(tmp_path):
+    shards = tmp_path / 'shards'
+    generate_dataset(shards, DatasetSpec(600, 100, 200, images_per_part=200), progress=False)
+    done = run_command('--data', shards, '--recipe', 'best', '--epochs', '1', '--batch-size', '64', '--quiet', '--out', tmp_path / 'run')
+    assert done.returncode == 0, done.stderr[-3000:]
+    metrics = json.loads((tmp_path / 'run' / 'metrics.json').read_text())
+    assert metrics['recipe'] == 'best' and metrics['config']['epochs'] == 1 and metrics['images']['test'] == 200

@@ -64,7 +64,8 @@ def test_bad_settings_give_one_line_errors(tmp_path):
     for args, message in [(['--batch-size', '0'], 'batch_size must be at least 1'),
                           (['--precision', 'fp8'], "precision must be"),
                           (['--lr-schedule', 'step'], "lr_schedule must be"),
-                          (['--recipe', 'fancy'], "recipe must be 'seed' or 'best', got 'fancy'")]:
+                          (['--recipe', 'fancy'], "recipe must be 'seed' or 'best', got 'fancy'"),
+                          (['--recipe', 'best', '--checkpoint-dir', tmp_path / 'ck'], '--recipe best trains in one process without checkpoints')]:
         done = run_command(*args, '--out', tmp_path / 'x')
         assert done.returncode == 2 and message in done.stderr and 'Traceback' not in done.stderr, done.stderr[-2000:]
 

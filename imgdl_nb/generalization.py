@@ -14,10 +14,9 @@ import numpy as np
 import tensorflow as tf
 import keras
 import matplotlib.pyplot as plt
-from .data import check_labels
-from .preprocess import PreparedData, make_dataset, stratified_subset
+from .preprocess import PreparedData, stratified_subset
 from .models import check_input_shape
-from .train import (TrainConfig, TrainResult, EpochTimer, images_per_second, choose_dtype_policy,
+from .train import (TrainConfig, TrainResult, choose_dtype_policy,
     learning_rate_schedule, compiled_seed_cnn, train, same_weights)
 
 # %% ../nbs/05_generalization.ipynb #b254d22d
@@ -27,17 +26,8 @@ def train_with(build,                   # `build(config, input_shape, n_classes,
                callbacks:list=(),       # extra Keras callbacks, e.g. `EarlyStopping`
                verbose:int=0,           # Keras' fit verbosity
               )->TrainResult:
-    "Train the model that `build` makes on `data`, exactly as `train` trains the seed CNN."
-    config = config or TrainConfig()
-    keras.utils.set_random_seed(config.seed)  # first: the shuffle's seed combines with the global seed
-    n_classes = len(data.class_names)
-    check_labels(data.y_train, n_classes, len(data.x_train), 'y_train'); check_labels(data.y_val, n_classes, len(data.x_val), 'y_val')
-    train_ds = make_dataset(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed)
-    model = build(config, data.x_train.shape[1:], n_classes, len(train_ds))
-    timer = EpochTimer()
-    history = model.fit(train_ds, validation_data=make_dataset(data.x_val, data.y_val, 1024), epochs=config.epochs,
-                        callbacks=[timer, *callbacks], verbose=verbose, shuffle=False)  # train_ds reshuffles itself
-    return TrainResult(model, history.history, timer.seconds, images_per_second(len(data.x_train), timer.seconds), config)
+    "Train the model that `build` makes on `data`: the spine's `train`, with the builder first and silent by default."
+    return train(data, config, verbose, build_model=build, callbacks=callbacks)
 
 # %% ../nbs/05_generalization.ipynb #845e6409
 def small_data(data:PreparedData, # a full split from `prepare_splits`

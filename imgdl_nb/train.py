@@ -113,17 +113,19 @@ class TrainResult:
 def train(data:PreparedData,            # from `prepare_splits`
           config:TrainConfig=None,      # settings; default `TrainConfig()`
           verbose:int=2,                # Keras' fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch
+          build_model=compiled_seed_cnn, # (config, input_shape, n_classes, steps_per_epoch) -> compiled model
+          callbacks:list=(),            # extra Keras callbacks, e.g. `EarlyStopping`
          )->TrainResult:
-    "Train the seed CNN on `data` with `config`, validating after each epoch."
+    "Train the seed CNN (or the model `build_model` makes) on `data` with `config`, validating after each epoch."
     config = config or TrainConfig()
     keras.utils.set_random_seed(config.seed)  # first: the shuffle's seed is combined with the global seed when the dataset is made
     n_classes = len(data.class_names)
     check_labels(data.y_train, n_classes, len(data.x_train), 'y_train'); check_labels(data.y_val, n_classes, len(data.x_val), 'y_val')
     train_ds = make_dataset(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed)
     val_ds = make_dataset(data.x_val, data.y_val, 1024)
-    model = compiled_seed_cnn(config, data.x_train.shape[1:], n_classes, len(train_ds))
+    model = build_model(config, data.x_train.shape[1:], n_classes, len(train_ds))
     timer = EpochTimer()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=[timer], verbose=verbose,
+    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=[timer, *callbacks], verbose=verbose,
                         shuffle=False)  # train_ds already reshuffles every epoch, with its own seed
     return TrainResult(model, history.history, timer.seconds, images_per_second(len(data.x_train), timer.seconds), config)
 

@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'conv_bn_relu', 'bn_cnn', 'residual_block', 'small_resnet', 'layer_flops', 'flops_per_image',
-           'RecipeConfig', 'best_recipe_config', 'as_recipe', 'recipe_model', 'compiled_best_model', 'train_best',
-           'compare_architectures', 'summarize', 'choose', 'add_test_accuracy', 'accuracy_cost_plot']
+           'RecipeConfig', 'best_recipe_config', 'SmoothedCrossentropy', 'as_recipe', 'recipe_network', 'recipe_model',
+           'compiled_best_model', 'train_best', 'compare_architectures', 'summarize', 'choose', 'add_test_accuracy',
+           'accuracy_cost_plot']
 
 # %% ../nbs/06_model_selection.ipynb #7c05fec7
 import time
@@ -19,7 +20,7 @@ from .preprocess import PreparedData
 from .models import check_input_shape, conv_output_size, conv_param_count, dense_param_count, seed_cnn
 from .train import TrainConfig, TrainResult, choose_dtype_policy, learning_rate_schedule
 from .evaluate import evaluate_model
-from .generalization import train_with, regularized_cnn, augmentation, OneCycle
+from .generalization import train_with, regularized_cnn, augmentation, OneCycle, with_mirror_averaging
 
 # %% ../nbs/06_model_selection.ipynb #6b2671ed
 def conv_bn_relu(x, filters:int, name:str, dtype_policy:str='float32', stride:int=1, relu:bool=True, momentum:float=0.99):
@@ -114,11 +115,14 @@ class RecipeConfig(TrainConfig):
     flip: bool = True                # random horizontal flip
     erase: float = 0.                # probability of random erasing (0: none)
     bn_momentum: float = 0.99        # momentum of batch norm's running averages (Keras' default)
+    mirror_average: bool = True      # predict the mean for each image and its mirror (test-time augmentation)
+    label_smoothing: float = 0.1     # $\varepsilon$ of `SmoothedCrossentropy` (0: plain cross-entropy)
 
     def __post_init__(self):
         if self.lr_schedule not in ('one-cycle', 'cosine', 'constant'):
             raise ValueError(f"lr_schedule must be 'one-cycle', 'cosine' or 'constant', got {self.lr_schedule!r}")
         if self.architecture not in ARCHITECTURES: raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}")
+        if not 0 <= self.label_smoothing < 1: raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         TrainConfig.__post_init__(replace(self.train_config(), lr_schedule='constant'))
 
     def train_config(self)->TrainConfig:
@@ -130,13 +134,29 @@ def best_recipe_config(**changes)->RecipeConfig:
     "The best recipe's settings, with any `changes` (e.g. `seed=3`, `epochs=2`)."
     return RecipeConfig(**changes)
 
+# %% ../nbs/06_model_selection.ipynb #9c55b673
+@keras.saving.register_keras_serializable(package='imgdl_nb')
+class SmoothedCrossentropy(keras.losses.Loss):
+    r"Cross-entropy of probabilities against integer labels smoothed to $(1-\varepsilon)[k=y] + \varepsilon/K$."
+    def __init__(self, smoothing:float=0.1, # $\varepsilon$: probability mass spread over all classes
+                 name:str='smoothed_crossentropy', **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.smoothing = smoothing
+
+    def call(self, labels, probabilities):
+        ops = keras.ops
+        targets = ops.one_hot(ops.reshape(ops.cast(labels, 'int32'), (-1,)), ops.shape(probabilities)[-1])
+        return keras.losses.categorical_crossentropy(targets, probabilities, label_smoothing=self.smoothing)
+
+    def get_config(self): return super().get_config() | dict(smoothing=self.smoothing)
+
 # %% ../nbs/06_model_selection.ipynb #f8040144
 def as_recipe(config:TrainConfig)->RecipeConfig:
     "`config` itself if it is a `RecipeConfig`, else the recipe's settings with `config`'s spine settings."
     if isinstance(config, RecipeConfig): return config
     return RecipeConfig(**asdict(config) | ({'lr_schedule': 'one-cycle'} if config.lr_schedule == 'cosine' else {}))
 
-def recipe_model(config:RecipeConfig, input_shape:tuple, n_classes:int)->keras.Model:
+def recipe_network(config:RecipeConfig, input_shape:tuple, n_classes:int)->keras.Model:
     "The architecture `config` names, with the recipe's augmentation, in the config's dtype policy."
     augment = augmentation(config.shift, config.flip, config.erase, size=input_shape[1], seed=config.seed)
     kw = dict(input_shape=input_shape, n_classes=n_classes, augment=augment, dtype_policy=choose_dtype_policy(config.precision))
@@ -144,12 +164,17 @@ def recipe_model(config:RecipeConfig, input_shape:tuple, n_classes:int)->keras.M
     if config.architecture == 'small_resnet': return small_resnet(bn_momentum=config.bn_momentum, **kw)
     return bn_cnn(width=config.width, dropout=config.dropout, bn_momentum=config.bn_momentum, **kw)
 
+def recipe_model(config:RecipeConfig, input_shape:tuple, n_classes:int)->keras.Model:
+    "`recipe_network`, averaged over each image and its mirror at inference when `config.mirror_average`."
+    network = recipe_network(config, input_shape, n_classes)
+    return with_mirror_averaging(network) if config.mirror_average else network
+
 def compiled_best_model(config:TrainConfig,  # the run's settings (a `RecipeConfig`, or a `TrainConfig`)
                         input_shape:tuple,   # (height, width, channels)
                         n_classes:int,       # number of classes
                         steps_per_epoch:int, # for the learning-rate schedule
                        )->keras.Model:
-    "A freshly seeded model of the best recipe, compiled with AdamW and cross-entropy."
+    "A freshly seeded model of the best recipe, compiled with AdamW and (label-smoothed) cross-entropy."
     config = as_recipe(config)
     keras.utils.set_random_seed(config.seed)
     model = recipe_model(config, input_shape, n_classes)
@@ -157,7 +182,7 @@ def compiled_best_model(config:TrainConfig,  # the run's settings (a `RecipeConf
             else learning_rate_schedule(config.train_config(), steps_per_epoch))
     optimizer = keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
     optimizer.exclude_from_weight_decay(var_names=['bias', 'gamma', 'beta'])
-    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(), metrics=['accuracy'])
+    model.compile(optimizer=optimizer, loss=SmoothedCrossentropy(config.label_smoothing), metrics=['accuracy'])
     return model
 
 def train_best(data:PreparedData,       # from `prepare_splits` (or any normalized NHWC arrays)

@@ -71,7 +71,7 @@ def test_bad_settings_give_one_line_errors(tmp_path):
 
 def test_best_recipe_small_run(tmp_path):
     "--recipe best end to end on a small subset: every output, the recipe and its defaults recorded, the model loads."
-    import keras, imgdl_nb.model_selection   # registers RandomErasing and OneCycle for loading
+    import keras, imgdl_nb.model_selection   # registers the recipe's custom layers and OneCycle for loading
     out = tmp_path / 'best'
     done = run_command(*SMALL, '--recipe', 'best', '--out', out)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -81,9 +81,11 @@ def test_best_recipe_small_run(tmp_path):
     assert metrics['config']['epochs'] == 1 and metrics['config']['batch_size'] == 128   # given on the command line
     assert metrics['config']['lr_schedule'] == 'one-cycle' and metrics['config']['learning_rate'] == 5e-3   # the recipe's
     assert metrics['images'] == {'train': 2700, 'validation': 300, 'test': 1000} and 0.3 < metrics['test_accuracy'] <= 1
+    assert metrics['config']['mirror_average'] is True
     model = keras.models.load_model(out / 'model.keras')
-    x = np.zeros((2, 28, 28, 1), np.float32)
+    x = np.random.default_rng(0).normal(size=(2, 28, 28, 1)).astype(np.float32)
     assert model.predict(x, verbose=0).shape == (2, 10)
+    np.testing.assert_allclose(model.predict(x[:, :, ::-1], verbose=0), model.predict(x, verbose=0), atol=1e-6)   # mirror-averaged
 
 def test_help_lists_the_flags():
     done = run_command('--help')

@@ -1,6 +1,6 @@
 """The seed recipe (about a minute of training) vs `imgdl_train --recipe best` (goal: >= 93.5% test accuracy within 10 minutes).
 
-    python bench/recipe_best.py [--seeds 0 1 2] [--out bench/results/recipe_best.json]
+    python bench/recipe_best.py [--seeds 0 1 2] [--best-epochs N] [--out bench/results/recipe_best.json]
 
 Every run is the installed `imgdl_train` command in its own process, on all 54,000 training images (6,000 held out
 for validation) and the 10,000 test images, alternating seed and best recipe per seed so that a noisy machine slows
@@ -26,11 +26,11 @@ def without_mirror_average(folder:Path)->float:
     probabilities = network.predict(preprocess_images(images, PixelStats(**m['preprocessing'])), batch_size=1024, verbose=0)
     return float((probabilities.argmax(1) == labels).mean())
 
-def run(recipe:str, seed:int, folder:Path)->dict:
-    "One `imgdl_train --recipe RECIPE --seed SEED` run; its metrics and the load around it."
+def run(recipe:str, seed:int, folder:Path, *flags)->dict:
+    "One `imgdl_train --recipe RECIPE --seed SEED [flags]` run; its metrics and the load around it."
     command = shutil.which('imgdl_train', path=str(Path(sys.executable).parent)) or 'imgdl_train'
     load_before, start = os.getloadavg(), time.perf_counter()
-    done = subprocess.run([command, '--recipe', recipe, '--seed', str(seed), '--out', str(folder), '--quiet'],
+    done = subprocess.run([command, '--recipe', recipe, '--seed', str(seed), '--out', str(folder), '--quiet', *flags],
                           capture_output=True, text=True, env={**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2'})
     if done.returncode: sys.exit(f'{recipe} (seed {seed}) failed:\n{done.stderr[-3000:]}')
     m = json.loads((folder/'metrics.json').read_text())
@@ -61,6 +61,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--recipes', nargs='+', default=['seed', 'best'], choices=list(LIMITS))
+    parser.add_argument('--best-epochs', type=int, help="epochs of the best recipe (default: the recipe's own)")
     parser.add_argument('--out', default=str(Path(__file__).parent/'results'/'recipe_best.json'))
     args = parser.parse_args()
     runs, machine = [], f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
@@ -68,7 +69,8 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         for seed in args.seeds:
             for recipe in args.recipes:
-                runs.append(run(recipe, seed, Path(d)/f'{recipe}-{seed}')); print(line(runs[-1]), flush=True)
+                flags = ['--epochs', str(args.best_epochs)] if recipe == 'best' and args.best_epochs else []
+                runs.append(run(recipe, seed, Path(d)/f'{recipe}-{seed}', *flags)); print(line(runs[-1]), flush=True)
                 text = summary(runs)   # written after every run, so an interrupted benchmark keeps what it measured
                 Path(args.out).write_text(json.dumps(dict(runs=runs, machine=machine, summary_text='\n'.join(map(line, runs)) + '\n' + text), indent=2))
     print(text)

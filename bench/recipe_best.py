@@ -20,11 +20,11 @@ def without_mirror_average(folder:Path)->float:
     import keras, imgdl_nb.model_selection   # registers the recipe's custom layers for loading
     from imgdl_nb.data import load_fashion_mnist
     from imgdl_nb.preprocess import preprocess_images, PixelStats
+    from imgdl_nb.evaluate import evaluate_model
     m = json.loads((folder/'metrics.json').read_text())
     (_, _), (images, labels) = load_fashion_mnist()
     network = next(l for l in keras.models.load_model(folder/'model.keras').layers if isinstance(l, keras.Model))
-    probabilities = network.predict(preprocess_images(images, PixelStats(**m['preprocessing'])), batch_size=1024, verbose=0)
-    return float((probabilities.argmax(1) == labels).mean())
+    return evaluate_model(network, preprocess_images(images, PixelStats(**m['preprocessing'])), labels).accuracy   # as the command evaluates
 
 def run(recipe:str, seed:int, folder:Path, *flags)->dict:
     "One `imgdl_train --recipe RECIPE --seed SEED [flags]` run; its metrics and the load around it."

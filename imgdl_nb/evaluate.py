@@ -4,16 +4,22 @@
 
 # %% auto #0
 __all__ = ['accuracy', 'confusion_matrix', 'normalize_rows', 'per_class_metrics', 'Evaluation', 'evaluate_model',
-           'confusion_matrix_plot', 'most_confident_mistakes', 'mistakes_gallery_plot']
+           'confusion_matrix_plot', 'most_confident_mistakes', 'mistakes_gallery_plot', 'output_folder', 'figure_png',
+           'save_figure', 'save_json', 'SavedRun', 'run_preprocessing', 'read_run', 'hyphens_to_underscores',
+           'run_console_script', 'command_errors']
 
 # %% ../nbs/04_evaluate.ipynb #100a7bad
+import contextlib, io, json, sys, time
 from dataclasses import dataclass
+from pathlib import Path
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
 import keras
-from .data import CLASS_NAMES, check_labels
+from fastcore.script import anno_parser
+from .data import CLASS_NAMES, check_labels, write_atomically
+from .preprocess import PixelStats
 
 # %% ../nbs/04_evaluate.ipynb #e3e12c98
 def accuracy(labels:np.ndarray,      # true class indices, (N,)
@@ -118,3 +124,94 @@ def mistakes_gallery_plot(images:np.ndarray,        # images to show, (N, H, W) 
         ax.set_title(f'{names[p]} {evaluation.probabilities[i, p]:.2f}\ntrue: {names[evaluation.labels[i]]}', fontsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/04_evaluate.ipynb #9a4eb3a9
+def output_folder(out:str=None,         # requested folder, or None for a new time-stamped one under ./runs
+                  overwrite:bool=False, # allow replacing earlier results in `out`
+                  name:str='fashion-mnist', # start of the default folder's name
+                  files:tuple=(),       # the job's result files: refuse a folder that holds one of them
+                 )->Path:
+    "Create and return the output folder, refusing to reuse one that holds the job's results unless `overwrite`."
+    if out is None:
+        base = Path('runs')/f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        out, n = base, 1
+        while out.exists(): n += 1; out = base.with_name(f'{base.name}-{n}')
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise FileExistsError(f"--out {out} is a file, not a folder")
+    existing = [f for f in files if (out/f).exists()]
+    if existing and not overwrite: raise FileExistsError(
+        f"{out} already holds {', '.join(existing)}; choose another --out or pass --overwrite to replace them")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+# %% ../nbs/04_evaluate.ipynb #efd43ae0
+def figure_png(fig:plt.Figure, dpi:int=110)->bytes:
+    "A figure as PNG bytes."
+    buffer = io.BytesIO(); fig.savefig(buffer, dpi=dpi, format='png')
+    return buffer.getvalue()
+
+def save_figure(fig:plt.Figure, path:Path, dpi:int=110):
+    "Save a figure atomically as PNG and close it."
+    write_atomically(path, lambda p: Path(p).write_bytes(figure_png(fig, dpi)))
+    plt.close(fig)
+
+def save_json(path:Path, value):
+    "Write `value` as indented JSON, atomically."
+    write_atomically(path, lambda p: Path(p).write_text(json.dumps(value, indent=2)))
+
+# %% ../nbs/04_evaluate.ipynb #a7ea2bdb
+@dataclass
+class SavedRun:
+    "A model read back from a run folder, with the preprocessing statistics and class names it was trained with."
+    model: keras.Model
+    stats: PixelStats
+    class_names: tuple
+    metrics: dict
+    folder: Path
+
+def run_preprocessing(metrics:dict, folder:Path)->PixelStats:
+    r"The $\mu, \sigma$ stored under `preprocessing` in a run's metrics, or a clear error."
+    stats = metrics.get('preprocessing') if isinstance(metrics, dict) else None
+    if not isinstance(stats, dict) or not {'mean', 'std'} <= set(stats): raise ValueError(
+        f"{folder/'metrics.json'} has no preprocessing mean and std: give the model.keras of a run folder written by imgdl_train")
+    return PixelStats(float(stats['mean']), float(stats['std']))
+
+def read_run(model_path:str, # RUN/model.keras, written by imgdl_train
+            )->SavedRun:
+    r"Load a run's model (without its optimizer) and the $\mu$, $\sigma$ and class names from the `metrics.json` beside it."
+    path = Path(model_path)
+    if not path.is_file(): raise FileNotFoundError(f"no such model file: {path}")
+    if path.suffix != '.keras': raise ValueError(f"the model must be a .keras file written by imgdl_train, got {path}")
+    if not (path.parent/'metrics.json').is_file(): raise FileNotFoundError(
+        f"{path.parent} has no metrics.json (it holds the μ and σ the model was trained with): give the model.keras of a run folder written by imgdl_train")
+    try: metrics = json.loads((path.parent/'metrics.json').read_text())
+    except json.JSONDecodeError as e: raise ValueError(f"{path.parent/'metrics.json'} is not valid JSON: {e}") from None
+    stats = run_preprocessing(metrics, path.parent)
+    names = tuple(metrics.get('class_names') or metrics.get('per_class') or CLASS_NAMES)
+    try: model = keras.models.load_model(path, compile=False)
+    except Exception as e: raise ValueError(f"could not load {path}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    return SavedRun(model, stats, names, metrics, path.parent)
+
+# %% ../nbs/04_evaluate.ipynb #a5b20037
+def hyphens_to_underscores(arg:str)->str:
+    "Turn a flag like `--batch-size=64` into `--batch_size=64`; leave values alone."
+    if not arg.startswith('--'): return arg
+    name, eq, value = arg.partition('=')
+    return '--' + name[2:].replace('-', '_') + eq + value
+
+def run_console_script(function, # a `call_parse` function
+                       name:str, # the command's name, for its usage line
+                       argv:list=None, # arguments; default `sys.argv[1:]`
+                      ):
+    "Parse `argv` for `function` with fastcore (hyphens or underscores in flags) and call it."
+    argv = [hyphens_to_underscores(a) for a in (sys.argv[1:] if argv is None else argv)]
+    args = vars(anno_parser(function, name).parse_args(argv))
+    args.pop('pdb', None); args.pop('xtra', None)
+    return function(**args)
+
+@contextlib.contextmanager
+def command_errors(name:str): # the command's name
+    "Turn bad input (`ValueError`, `FileNotFoundError`, `FileExistsError`) into `name: error: ...` on stderr and exit status 2."
+    try: yield
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
+        print(f'{name}: error: {e}', file=sys.stderr); sys.exit(2)

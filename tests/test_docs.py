@@ -179,6 +179,11 @@ def test_widget_and_search(site, chrome):
     base = site['file']
     events = chrome.open(base + 'data.html', "document.querySelectorAll('.widget-slider').length > 0")
     assert not problems(events, base)
+    # the adversarial explorer: an image menu, an ε slider and the precomputed views, linked in the browser (no kernel)
+    events = chrome.open(base + 'adversarial.html', "document.querySelectorAll('.widget-dropdown select').length > 0")
+    assert not problems(events, base)
+    assert chrome.js("document.querySelectorAll('.widget-slider').length") > 0
+    assert chrome.js("[...document.querySelectorAll('.widget-image')].filter(i => i.complete && i.naturalWidth > 0).length") > 0
     events = chrome.open(base + 'search.html?q=gzipped', "document.querySelectorAll('#search-results li').length > 0")
     assert not problems(events, base)
     assert 'data.html' in chrome.js("document.querySelector('#search-results').innerHTML")

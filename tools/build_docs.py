@@ -8,7 +8,14 @@ Usage: python tools/build_docs.py [--skip-proc]   (`make docs` runs it; the Java
 import os, re, shutil, subprocess, sys, time
 from pathlib import Path
 import yaml
+import execnb.nbio
 from execnb.nbio import read_nb, write_nb, mk_cell
+
+_nb2dict = execnb.nbio.nb2dict
+def nb2dict(d, k=None):
+    "execnb's `nb2dict`, except that a `source` that is a list (a widget link's [model, attribute]) is not cell text"
+    return d if k == 'source' and isinstance(d, list) else _nb2dict(d, k)
+execnb.nbio.nb2dict = nb2dict   # so that writing a notebook whose stored widgets use jslink does not fail
 
 ROOT = Path(__file__).resolve().parent.parent
 PROC, SRC, OUT = ROOT/'_proc', ROOT/'_proc'/'_sphinx', ROOT/'_docs'

@@ -1,5 +1,6 @@
 # make docs       the docs site in _docs/, built offline from the notebooks (tools/build_docs.py; docs/conf.py)
 # make docs-test  build it and open every page in headless Chromium (tests/test_docs.py; needs apt's chromium)
+# make student    the student version of the notebooks in student/: every solution replaced by nbgrader's stub
 PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
 docs: docs/node_modules/.package-lock.json
@@ -12,4 +13,7 @@ docs/node_modules/.package-lock.json: docs/package.json docs/package-lock.json
 docs-test:
 	$(PYTHON) -m pytest tests/test_docs.py -v
 
-.PHONY: docs docs-test
+student:
+	$(PYTHON) tools/exercises.py student --out student
+
+.PHONY: docs docs-test student

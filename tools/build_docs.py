@@ -4,6 +4,7 @@ Usage: python tools/build_docs.py [--skip-proc]   (`make docs` runs it; the Java
 1. `nbdev.serve.proc_nbs` writes the processed notebooks to _proc/ (what `nbdev_proc_nbs` does, minus its Quarto
    install and pip run): `#| hide` and `#| export` cells removed, `show_doc` entries rendered, title cell -> front matter.
 2. `sphinx_sources` turns the Quarto-flavoured results into notebooks myst-nb understands, in _proc/_sphinx/.
+   Exercise solutions (nbgrader's markers) are folded: closed <details> blocks and code behind a "Show the solution" toggle.
 3. sphinx-build renders those into _docs/ with docs/conf.py; nothing is executed and no page loads anything remote."""
 import os, re, shutil, subprocess, sys, time
 from pathlib import Path
@@ -58,6 +59,18 @@ def title_cell(fm:dict):
     if fm.get('description'): md += f"\n\n```{{container}} nb-summary\n{fm['description']}\n```"
     return mk_cell(md, 'markdown')
 
+SOLUTION = re.compile(r'^[ \t]*### (BEGIN|END) SOLUTION[ \t]*$', re.M)   # nbgrader's markers (tools/exercises.py)
+
+def fold_solution(cell):
+    "Fold an exercise's solution: a markdown answer into a closed <details> block, a code cell's source behind a toggle."
+    if not SOLUTION.search(cell.source): return
+    if cell.cell_type == 'markdown':
+        body = SOLUTION.sub('', cell.source).strip()
+        cell.source = f'<details class="solution"><summary>Solution</summary>\n\n{body}\n\n</details>'
+    else:
+        cell.metadata['tags'] = cell.metadata.get('tags', []) + ['hide-input']
+        cell.metadata['mystnb'] = {'code_prompt_show': 'Show the solution', 'code_prompt_hide': 'Hide the solution'}
+
 def convert(src:Path, doc_host:str)->tuple:
     "Rewrite one processed notebook for myst-nb; returns (page name, notebook)"
     nb = read_nb(src)
@@ -69,6 +82,7 @@ def convert(src:Path, doc_host:str)->tuple:
         if cell.cell_type == 'markdown':
             if re.fullmatch(r':::.*', cell.source.strip()): continue       # Quarto fenced-div markers (boxify)
             cell.source = local_links(cell.source, doc_host)
+        fold_solution(cell)
         if cell.cell_type == 'code':
             opts = cell_options(cell)
             tags = [t for (k,v),t in TAGS.items() if opts.get(k) == v]

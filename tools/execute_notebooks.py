@@ -1,9 +1,11 @@
 """Run the notebooks top to bottom and store their outputs, which are the docs (full-size: IMGDL_FULL=1, slow cells too).
 
-Usage: python tools/execute_notebooks.py [nbs/00_data.ipynb ...]   (default: every notebook in nbs/)
-With IMGDL_FULL=0 the notebooks run in their quick mode and `#| slow` cells are skipped, keeping their stored outputs.
+Usage: python tools/execute_notebooks.py [nbs/00_data.ipynb ...] [--store CELL_ID ... | --store CELL_ID..]
+(default: every notebook in nbs/). With IMGDL_FULL=0 the notebooks run in their quick mode and `#| slow` cells are
+skipped, keeping their stored outputs. `--store` runs the whole notebook but writes back only the outputs of the named
+cells (`ID..`: that cell and every cell after it), so new cells get outputs without re-storing a long full-size run.
 TensorFlow's C++ start-up log lines, which the kernel captures as stderr output, are dropped; then run nbdev_clean."""
-import os, re, sys
+import json, os, re, sys
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
@@ -22,9 +24,42 @@ def is_slow(cell)->bool:
     "True for a code cell flagged `#| slow` on its first line."
     return cell.cell_type == 'code' and cell.source.startswith('#| slow')
 
-def execute(path:Path, full:bool=True):
+def stored_cells(nb, store:list)->set:
+    "The ids of the cells whose new outputs are written back: every cell, or the ones `store` names (`ID..`: and all after)."
+    ids = [c.get('id') for c in nb.cells]
+    if not store: return set(ids)
+    chosen = set()
+    for s in store:
+        name = s.removesuffix('..')
+        if name not in ids: sys.exit(f'--store {s}: no cell with id {name!r} in this notebook')
+        chosen |= set(ids[ids.index(name):]) if s.endswith('..') else {name}
+    return chosen
+
+WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
+
+def referenced_models(outputs:list, state:dict)->set:
+    "The widget model ids that `outputs` display, with every model they refer to (children, layouts, links)."
+    todo = [o['data'][WIDGET_VIEW]['model_id'] for o in outputs if WIDGET_VIEW in o.get('data', {})]
+    seen = set()
+    while todo:
+        m = todo.pop()
+        if m in seen or m not in state: continue
+        seen.add(m); todo += re.findall(r'IPY_MODEL_([0-9a-f]+)', json.dumps(state[m]))
+    return seen
+
+def keep_widget_state(nb, old_state:dict, kept_outputs:list):
+    "Add to the new widget state the old models that the outputs kept from before still show."
+    if not old_state.get('state'): return
+    new = nb.metadata.setdefault('widgets', {}).setdefault(WIDGET_STATE, {'version_major': 2, 'version_minor': 0, 'state': {}})
+    for m in referenced_models(kept_outputs, old_state['state']): new['state'].setdefault(m, old_state['state'][m])
+
+WIDGET_STATE = 'application/vnd.jupyter.widget-state+json'
+
+def execute(path:Path, full:bool=True, store:list=None):
     "Execute one notebook in its folder (slow cells only when `full`) and write it back through a temporary file."
     nb = nbformat.read(path, as_version=4)
+    before, keep = {c.get('id'): c.get('outputs') for c in nb.cells}, stored_cells(nb, store)
+    old_state = nb.metadata.get('widgets', {}).get(WIDGET_STATE, {})
     skipped = [c for c in nb.cells if not full and is_slow(c)]
     for cell in skipped: cell.metadata.setdefault('tags', []).append(SKIP)
     NotebookClient(nb, timeout=1800, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}}).execute()
@@ -32,10 +67,15 @@ def execute(path:Path, full:bool=True):
         cell.metadata['tags'].remove(SKIP)
         if not cell.metadata['tags']: del cell.metadata['tags']
     for cell in nb.cells:
-        if cell.cell_type == 'code': cell.outputs = [o for o in cell.outputs if not is_tf_log(o)]
+        if cell.cell_type == 'code': cell.outputs = [o for o in cell.outputs if not is_tf_log(o)] if cell.get('id') in keep else before[cell.get('id')]
+    kept = [o for c in nb.cells if c.cell_type == 'code' and (c.get('id') not in keep or c in skipped) for o in c.outputs]
+    keep_widget_state(nb, old_state, kept)
     tmp = path.with_name(f'.{path.name}.partial'); nbformat.write(nb, tmp); tmp.replace(path)
     print(f'executed {path.relative_to(ROOT)}')
 
 if __name__ == '__main__':
     os.environ.setdefault('IMGDL_FULL', '1'); os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    for p in [Path(a).resolve() for a in sys.argv[1:]] or sorted((ROOT/'nbs').glob('[!_]*.ipynb')): execute(p, os.environ['IMGDL_FULL'] == '1')
+    args = sys.argv[1:]
+    paths, store = (args[:args.index('--store')], args[args.index('--store')+1:]) if '--store' in args else (args, None)
+    if store is not None and (len(paths) != 1 or not store): sys.exit('--store needs exactly one notebook and at least one cell id')
+    for p in [Path(a).resolve() for a in paths] or sorted((ROOT/'nbs').glob('[!_]*.ipynb')): execute(p, os.environ['IMGDL_FULL'] == '1', store)

@@ -22,8 +22,8 @@ fi
 echo "== 3/5 README.md is generated from nbs/index.ipynb"
 python tools/make_readme.py --check
 
-echo "== 4/5 every notebook runs (nbdev_test; cells flagged slow are skipped)"
-nbdev_test --do_print --timing
+echo "== 4/5 every notebook runs (nbdev_test; cells flagged slow are skipped), and every exercise's check fails unsolved"
+python tools/exercises.py test
 
 echo "== 5/5 the installed package from outside (pytest)"
 python -m pytest tests "$@"

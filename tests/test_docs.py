@@ -35,7 +35,11 @@ def notebook_facts(nb:Path)->dict:
             hidden += [l.strip() for s in body for l in lines[s.lineno-1:s.end_lineno]
                        if len(l.strip()) > 20 and not l.strip().startswith('#') and l.strip() not in shown]
     prose = re.sub(r'`[^`]*`', '', '\n'.join(src(c) for c in cells if c['cell_type']=='markdown'))   # minus code spans
-    return dict(math=bool(re.search(r'\$[^$\n]+\$', prose)), figure='"image/png"' in nb.read_text(), hidden=hidden)
+    solution = lambda c: re.search(r'^\s*### BEGIN SOLUTION\s*$', src(c), re.M)
+    return dict(math=bool(re.search(r'\$[^$\n]+\$', prose)), figure='"image/png"' in nb.read_text(), hidden=hidden,
+                answers=sum(bool(solution(c)) for c in cells if c['cell_type'] == 'markdown'),
+                code_solutions=sum(bool(solution(c)) for c in cells if c['cell_type'] == 'code'),
+                widgets='application/vnd.jupyter.widget-view+json' in nb.read_text())
 
 def exported(page:str)->list:
     "(name, anchor) of the top-level functions and classes that nbdev's index puts on `page`"
@@ -159,7 +163,9 @@ def test_sidebar_order(site):
 def test_page(site, chrome, nb, scheme):
     base = site[scheme]
     page, facts = page_name(nb), notebook_facts(nb)
-    events = chrome.open(base + f'{page}.html', WAIT)
+    # a page with stored widgets (an explorer) waits until they render from their stored state, with no kernel
+    ready = f"(async () => (await ({WAIT})) && document.querySelectorAll('article .jupyter-widgets').length > 0)()" if facts['widgets'] else WAIT
+    events = chrome.open(base + f'{page}.html', ready)
     assert not problems(events, base)
     text = chrome.js("document.querySelector('article').textContent")
     code = chrome.js("[...document.querySelectorAll('article pre')].map(p => p.textContent).join('\\n')")
@@ -170,6 +176,10 @@ def test_page(site, chrome, nb, scheme):
     if facts['math']: assert chrome.js("document.querySelectorAll('article mjx-container').length") > 0, 'formulas not typeset'
     if facts['figure']:
         assert chrome.js("[...document.querySelectorAll('article img')].filter(i => i.complete && i.naturalWidth > 0).length") > 0
+    # exercise solutions are folded: written answers in closed <details class="solution">, code behind a closed toggle
+    assert chrome.js("document.querySelectorAll('article details.solution:not([open])').length") == facts['answers']
+    assert chrome.js("document.querySelectorAll('article details[open]').length") == 0
+    assert chrome.js("[...document.querySelectorAll('article details.hide.above-input')].filter(d => d.textContent.includes('Show the solution')).length") == facts['code_solutions']
     for name, anchor in exported(page):   # show_doc's reference entry: nbdev's anchor, then a heading with the name
         assert (chrome.js(SHOW_DOC % json.dumps(anchor)) or '').startswith(name), f'no show_doc entry for {name}'
 

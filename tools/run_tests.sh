@@ -26,4 +26,4 @@ echo "== 4/5 every notebook runs (nbdev_test; cells flagged slow are skipped), a
 python tools/exercises.py test
 
 echo "== 5/5 the installed package from outside (pytest)"
-python -m pytest tests "$@"
+python -m pytest tests --durations=12 "$@"

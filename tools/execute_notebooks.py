@@ -47,11 +47,15 @@ def referenced_models(outputs:list, state:dict)->set:
         seen.add(m); todo += re.findall(r'IPY_MODEL_([0-9a-f]+)', json.dumps(state[m]))
     return seen
 
-def keep_widget_state(nb, old_state:dict, kept_outputs:list):
-    "Add to the new widget state the old models that the outputs kept from before still show."
-    if not old_state.get('state'): return
-    new = nb.metadata.setdefault('widgets', {}).setdefault(WIDGET_STATE, {'version_major': 2, 'version_minor': 0, 'state': {}})
-    for m in referenced_models(kept_outputs, old_state['state']): new['state'].setdefault(m, old_state['state'][m])
+def keep_widget_state(nb, old_state:dict):
+    "Keep exactly the widget models that the notebook's outputs show: new ones from this run, old ones from kept outputs."
+    new = nb.metadata.get('widgets', {}).get(WIDGET_STATE, {})
+    pool = old_state.get('state', {}) | new.get('state', {})
+    shown = referenced_models([o for c in nb.cells if c.cell_type == 'code' for o in c.outputs], pool)
+    refs = {m: set(re.findall(r'IPY_MODEL_([0-9a-f]+)', json.dumps(v))) for m, v in pool.items()}
+    shown |= {m for m, r in refs.items() if r and r <= shown}   # links (jslink) refer to shown models; nothing refers to them
+    if not shown: nb.metadata.pop('widgets', None); return
+    nb.metadata['widgets'] = {WIDGET_STATE: {'version_major': 2, 'version_minor': 0} | {k: v for k, v in new.items() if k != 'state'} | {'state': {m: pool[m] for m in sorted(shown)}}}
 
 WIDGET_STATE = 'application/vnd.jupyter.widget-state+json'
 
@@ -68,8 +72,7 @@ def execute(path:Path, full:bool=True, store:list=None):
         if not cell.metadata['tags']: del cell.metadata['tags']
     for cell in nb.cells:
         if cell.cell_type == 'code': cell.outputs = [o for o in cell.outputs if not is_tf_log(o)] if cell.get('id') in keep else before[cell.get('id')]
-    kept = [o for c in nb.cells if c.cell_type == 'code' and (c.get('id') not in keep or c in skipped) for o in c.outputs]
-    keep_widget_state(nb, old_state, kept)
+    keep_widget_state(nb, old_state)
     tmp = path.with_name(f'.{path.name}.partial'); nbformat.write(nb, tmp); tmp.replace(path)
     print(f'executed {path.relative_to(ROOT)}')
 

@@ -4,15 +4,18 @@
 
 # %% auto #0
 __all__ = ['accuracy', 'confusion_matrix', 'normalize_rows', 'per_class_metrics', 'Evaluation', 'evaluate_model',
-           'confusion_matrix_plot', 'most_confident_mistakes', 'mistakes_gallery_plot', 'output_folder', 'figure_png',
-           'save_figure', 'save_json', 'SavedRun', 'run_preprocessing', 'read_run', 'hyphens_to_underscores',
-           'run_console_script', 'command_errors']
+           'confusion_matrix_plot', 'most_confident_mistakes', 'mistakes_gallery_plot', 'confusion_pair',
+           'thumbnail_strip', 'pair_view', 'confusion_explorer', 'output_folder', 'figure_png', 'save_figure',
+           'save_json', 'SavedRun', 'run_preprocessing', 'read_run', 'hyphens_to_underscores', 'run_console_script',
+           'command_errors']
 
 # %% ../nbs/04_evaluate.ipynb #100a7bad
 import contextlib, io, json, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
+import PIL.Image
+import ipywidgets as widgets
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
@@ -124,6 +127,61 @@ def mistakes_gallery_plot(images:np.ndarray,        # images to show, (N, H, W) 
         ax.set_title(f'{names[p]} {evaluation.probabilities[i, p]:.2f}\ntrue: {names[evaluation.labels[i]]}', fontsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/04_evaluate.ipynb #3eefdb7d
+def confusion_pair(evaluation:Evaluation, # predictions and true labels
+                   true_class:int,        # $j$, a row of the confusion matrix
+                   predicted_class:int,   # $k$, a column
+                  )->np.ndarray:          # positions of those images, most confident first
+    "Positions of the images of true class $j$ predicted as $k$ (the $C_{jk}$ images of one cell), by falling predicted-class probability."
+    chosen = np.flatnonzero((evaluation.labels == true_class) & (evaluation.predictions == predicted_class))
+    return chosen[np.argsort(-evaluation.probabilities[chosen, predicted_class], kind='stable')]
+
+# %% ../nbs/04_evaluate.ipynb #d5249fc9
+def thumbnail_strip(images:np.ndarray, # raw uint8 images, (n, H, W) or (n, H, W, 1)
+                    scale:int=2,       # each pixel becomes scale × scale
+                    gap:int=2,         # grey pixels between images
+                   )->bytes:           # a grayscale PNG, dark garments on white as in the figures above
+    "The images side by side in one small PNG."
+    images = np.squeeze(np.asarray(images, np.uint8), axis=-1) if np.ndim(images) == 4 else np.asarray(images, np.uint8)
+    n, h, w = images.shape
+    canvas = np.full((h, n * (w + gap) - gap), 200, np.uint8)
+    for i, image in enumerate(images): canvas[:, i * (w + gap):i * (w + gap) + w] = 255 - image
+    buffer = io.BytesIO(); PIL.Image.fromarray(canvas.repeat(scale, 0).repeat(scale, 1)).save(buffer, format='png', optimize=True)
+    return buffer.getvalue()
+
+def pair_view(images:np.ndarray, evaluation:Evaluation, # raw test images and their predictions
+              true_class:int, predicted_class:int, k:int=8, # the cell $(j, k)$ and how many images to show
+              layout:widgets.Layout=None,               # one layout shared by all views keeps the stored state small
+             )->widgets.VBox:
+    "One view of the drill-down explorer: how many images of class $j$ went to $k$, and the `k` most confident of them."
+    layout = layout or widgets.Layout()
+    names, chosen = evaluation.class_names, confusion_pair(evaluation, true_class, predicted_class)
+    n_true = int((evaluation.labels == true_class).sum())
+    what = 'correctly recognized' if true_class == predicted_class else f'predicted as <b>{names[predicted_class]}</b>'
+    text = f'<b>{len(chosen)}</b> of the {n_true} test images of <b>{names[true_class]}</b> {what}'
+    if len(chosen) == 0: return widgets.VBox([widgets.HTML(text + '.', layout=layout)], layout=layout)
+    shown = chosen[:k]
+    probabilities = ' '.join(f'{p:.2f}' for p in evaluation.probabilities[shown, predicted_class])
+    text += f'; the {len(shown)} most confident, with their probability of {names[predicted_class]}: {probabilities}'
+    return widgets.VBox([widgets.HTML(text, layout=layout), widgets.Image(value=thumbnail_strip(images[shown]), format='png', layout=layout)], layout=layout)
+
+# %% ../nbs/04_evaluate.ipynb #e36cc5a4
+def confusion_explorer(images:np.ndarray,     # raw test images
+                       evaluation:Evaluation, # their predictions
+                       k:int=8,               # images per view
+                      )->widgets.VBox:
+    "Choose a true and a predicted class; see how many test images fell in that cell of the confusion matrix, and the most confident of them (works without a kernel)."
+    n, names, layout = len(evaluation.class_names), list(evaluation.class_names), widgets.Layout()
+    matrix = evaluation.confusion
+    start = np.unravel_index(np.argmax(matrix - np.diag(np.diag(matrix))), matrix.shape)   # the most frequent confusion
+    rows = [widgets.Stack([pair_view(images, evaluation, j, c, k, layout) for c in range(n)], selected_index=int(start[1])) for j in range(n)]
+    views = widgets.Stack(rows, selected_index=int(start[0]))
+    true = widgets.Dropdown(options=names, index=int(start[0]), description='true')
+    predicted = widgets.Dropdown(options=names, index=int(start[1]), description='predicted')
+    widgets.jslink((true, 'index'), (views, 'selected_index'))
+    for row in rows: widgets.jslink((predicted, 'index'), (row, 'selected_index'))
+    return widgets.VBox([widgets.HBox([true, predicted]), views])
 
 # %% ../nbs/04_evaluate.ipynb #9a4eb3a9
 def output_folder(out:str=None,         # requested folder, or None for a new time-stamped one under ./runs

@@ -458,7 +458,7 @@ class StreamSettings:
     cycle_length: int = 4           # shards read at once (interleave)
     parallel_calls: int = tf.data.AUTOTUNE # decode threads; 1 decodes one image at a time
     prefetch: int = 2               # batches prepared ahead of the model; 0 turns prefetching off
-    autotune: bool = False          # tf.data's autotuner (off: it stalls epochs on this CPU, see 01_preprocess)
+    autotune: bool = False          # tf.data's autotuner (off: in 01_preprocess's measurement it did not make reading faster)
 
 def finish(ds:tf.data.Dataset, settings:StreamSettings)->tf.data.Dataset:
     "Prefetch and set the options shared by every streaming pipeline."
@@ -669,15 +669,16 @@ def pipeline_cost_plot(speeds:dict,   # configuration -> `pipeline_speed` result
                        training:dict, # `pipeline_speed`-like numbers of training itself
                       )->plt.Figure:
     "Images/s and CPU-µs per image of each pipeline configuration, next to the limits and to training."
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 0.42 * len(speeds) + 1.4), sharey=True)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 0.42 * len(speeds) + 2.0), sharey=True)
     names = list(speeds)[::-1]
     colors = ['tab:gray' if 'memory' in n else 'tab:blue' for n in names]
     a.barh(names, [speeds[n]['images_per_second'] for n in names], color=colors); a.set_xscale('log')
     for (name, rate), color in zip(limits.items(), ('tab:green', 'tab:red')): a.axvline(rate, color=color, lw=1.5, label=f'{name}: {rate:,.0f}/s')
     a.axvline(training['images_per_second'], color='k', ls='--', lw=1, label=f"training: {training['images_per_second']:,.0f}/s")
-    a.set_xlabel('images per second (one pass alone)'); a.legend(fontsize=7, loc='lower right')
+    a.set_xlabel('images per second (one pass alone)')
     b.barh(names, [speeds[n]['cpu_us_per_image'] for n in names], color=colors)
     b.axvline(training['cpu_us_per_image'], color='k', ls='--', lw=1, label=f"training: {training['cpu_us_per_image']:.0f} µs")
-    b.set_xlabel('CPU µs per image (all threads)'); b.legend(fontsize=7, loc='lower right')
+    b.set_xlabel('CPU µs per image (all threads)')
+    for ax in (a, b): ax.legend(fontsize=8, loc='lower left', bbox_to_anchor=(0, 1.02), ncol=2, frameon=False, borderaxespad=0)   # above the axes, off the bars
     fig.tight_layout()
     return fig

@@ -6,7 +6,7 @@
 __all__ = ['ARCHITECTURES', 'conv_bn_relu', 'bn_cnn', 'residual_block', 'small_resnet', 'layer_flops', 'flops_per_image',
            'RecipeConfig', 'best_recipe_config', 'SmoothedCrossentropy', 'as_recipe', 'recipe_network', 'recipe_model',
            'compiled_best_model', 'train_best', 'compare_architectures', 'summarize', 'choose', 'add_test_accuracy',
-           'accuracy_cost_plot']
+           'accuracy_cost_plot', 'variant_table', 'choose_recipe']
 
 # %% ../nbs/06_model_selection.ipynb #7c05fec7
 import time
@@ -223,20 +223,47 @@ def choose(table:pd.DataFrame)->str:
     return str(table[('val_accuracy', 'mean')].idxmax())
 
 # %% ../nbs/06_model_selection.ipynb #b0bfc90f
-def add_test_accuracy(runs:list, data:PreparedData)->list:
-    "Evaluate every run's model on the test split (call once, after choosing)."
-    for r in runs: r['test_accuracy'] = evaluate_model(r['model'], data.x_test, data.y_test, data.class_names).accuracy
+def add_test_accuracy(runs:list,         # from `compare_architectures`
+                      data:PreparedData, # the splits the runs trained on
+                      chosen:str,        # the architecture `choose` picked on validation accuracy
+                     )->list:
+    "Evaluate the chosen architecture's runs (one per seed) on the test split: call once, after choosing."
+    for r in runs:
+        if r['architecture'] == chosen: r['test_accuracy'] = evaluate_model(r['model'], data.x_test, data.y_test, data.class_names).accuracy
     return runs
 
-def accuracy_cost_plot(table:pd.DataFrame, # from `summarize`, with test accuracy
+def accuracy_cost_plot(table:pd.DataFrame,      # from `summarize`
                        cost:str='train_seconds', # column to put on the x axis
+                       accuracy:str='val_accuracy', # column to put on the y axis: the split that chooses
                       )->plt.Figure:
-    "Mean test accuracy (± s over seeds) against a cost, one point per architecture."
+    "Mean accuracy (± s over seeds) against a cost, one point per architecture."
     fig, ax = plt.subplots(figsize=(5, 3.2))
     for i, (name, row) in enumerate(table.iterrows()):
-        ax.errorbar(row[(cost, 'mean')], row[('test_accuracy', 'mean')], xerr=row[(cost, 'std')], yerr=row[('test_accuracy', 'std')],
+        ax.errorbar(row[(cost, 'mean')], row[(accuracy, 'mean')], xerr=row[(cost, 'std')], yerr=row[(accuracy, 'std')],
                     fmt='o', capsize=3, color=f'C{i}', label=f"{name} ({row[('parameters', 'mean')]:,.0f} params, {row[('flops', 'mean')] / 1e6:.1f} MFLOP)")
-    ax.set_xlabel({'train_seconds': 'training time (s)', 'flops': 'forward FLOPs per image'}.get(cost, cost)); ax.set_ylabel('test accuracy')
+    ax.set_xlabel({'train_seconds': 'training time (s)', 'flops': 'forward FLOPs per image'}.get(cost, cost))
+    ax.set_ylabel({'val_accuracy': 'validation accuracy', 'test_accuracy': 'test accuracy'}.get(accuracy, accuracy))
     ax.grid(alpha=0.3); ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/06_model_selection.ipynb #a8c157f1
+def variant_table(runs:list, # best-recipe runs from `bench/recipe_best.py`'s JSON, each with its `config`
+                 )->pd.DataFrame:
+    "Per (epochs, label smoothing), over seeds: validation accuracy (mean, s; mean without mirror averaging), slowest training."
+    frame = pd.DataFrame([dict(epochs=r['config']['epochs'], label_smoothing=r['config']['label_smoothing'], val=r['validation_accuracy'],
+                               plain=r.get('validation_accuracy_without_mirror_average', np.nan), seconds=r['train_seconds']) for r in runs])
+    return frame.groupby(['epochs', 'label_smoothing']).agg(seeds=('val', 'size'), val_accuracy=('val', 'mean'), val_std=('val', 'std'),
+                                                            val_without_mirror=('plain', 'mean'), max_train_seconds=('seconds', 'max'))
+
+def choose_recipe(table:pd.DataFrame,      # from `variant_table`
+                  around:RecipeConfig=None, # vary one setting at a time from this recipe; default `best_recipe_config()`
+                  max_seconds:float=600,    # training budget: a setting whose slowest run took longer is out
+                 )->dict:
+    "Epochs, label smoothing and mirror averaging, each chosen on mean validation accuracy alone."
+    c = around or best_recipe_config()
+    fits = table[table['max_train_seconds'] <= max_seconds]
+    epochs = fits.xs(c.label_smoothing, level='label_smoothing')['val_accuracy'].idxmax()
+    smoothing = fits.xs(c.epochs, level='epochs')['val_accuracy'].idxmax()
+    row = table.loc[(epochs, smoothing) if (epochs, smoothing) in table.index else (c.epochs, c.label_smoothing)]
+    return dict(epochs=int(epochs), label_smoothing=float(smoothing), mirror_average=bool(row['val_accuracy'] > row['val_without_mirror']))

@@ -114,9 +114,12 @@ def pixel_histogram_plot(raw_images:np.ndarray,  # uint8 images
                          preprocessed:np.ndarray, # the same images after `preprocess_images`
                         )->plt.Figure:
     "Histograms of pixel values before and after preprocessing, side by side."
-    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 2.6))
-    a.hist(raw_images.ravel(), bins=64, color='tab:gray'); a.set_title('raw $I_{raw}$'); a.set_yscale('log')
-    b.hist(preprocessed.ravel(), bins=64, color='tab:blue'); b.set_title(r'preprocessed $\tilde x$'); b.set_yscale('log')
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3))
+    a.hist(raw_images.ravel(), bins=64, color='tab:gray'); a.set_title('raw $I_{raw}$')
+    a.set_xlabel('pixel value $I_{raw}$')
+    b.hist(preprocessed.ravel(), bins=64, color='tab:blue'); b.set_title(r'preprocessed $\tilde x$')
+    b.set_xlabel(r'normalized value $\tilde x = (I_{raw}/255-\mu)/\sigma$')
+    for ax in (a, b): ax.set_yscale('log'); ax.set_ylabel('number of pixels (log scale)')
     fig.tight_layout()
     return fig
 

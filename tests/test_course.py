@@ -41,10 +41,10 @@ def test_lost_macro_pattern():
     assert not LOST_MACRO.search(r'$\frac{a}{b} \approx \nabla_x \theta \times \tilde x \neq y$')
 
 def sections(path:Path)->list:
-    "(heading, [cells up to the next ## heading]) for each `## ` section of a notebook"
+    "(heading, [its cell and the cells up to the next ## heading]) for each `## ` section of a notebook"
     found = []
     for c in cells(path):
-        if c['cell_type'] == 'markdown' and source(c).startswith('## '): found.append((source(c).splitlines()[0][3:].strip(), []))
+        if c['cell_type'] == 'markdown' and source(c).startswith('## '): found.append((source(c).splitlines()[0][3:].strip(), [c]))
         elif found: found[-1][1].append(c)
     return found
 

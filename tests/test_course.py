@@ -74,3 +74,10 @@ def test_student_build(tmp_path):
         for e in solutions:
             assert ('raise NotImplementedError()' if e['kind'] == 'code' else 'YOUR ANSWER HERE') in nb.cells[e['cell']].source
             if e['kind'] == 'code': assert not nb.cells[e['cell']].outputs and not nb.cells[e['check']].outputs
+
+def test_readme_run_times_are_the_measured_ones():
+    "README's table of notebook run times is bench/notebook_times.py's stored measurement, for every chapter"
+    measured = json.loads((ROOT/'bench'/'results'/'notebook_times.json').read_text())['seconds']
+    assert sorted(measured) == [p.name for p in CHAPTERS]
+    readme = (ROOT/'README.md').read_text()
+    for name, seconds in measured.items(): assert f"| `{name.removesuffix('.ipynb')}` | {seconds:.0f} s |" in readme, name

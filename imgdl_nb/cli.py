@@ -200,7 +200,7 @@ def train_from_data_flag(config, data, out, overwrite, skip_bad, verbose,
 @call_parse
 def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'best' (06_model_selection's); flags not given take the chosen recipe's defaults
                 adversarial:str=None,      # 'fgsm' or 'pgd': train 09_adversarial's robust recipe instead (fast FGSM or PGD adversarial training)
-                epsilon:Param(f'with --adversarial: the L∞ radius of the training attack, raw pixel units (default {AdversarialConfig.epsilon})', float)=None,
+                epsilon:Param(f'with --adversarial: the L-infinity radius of the training attack, raw pixel units (default {AdversarialConfig.epsilon})', float)=None,
                 epochs:recipe_flag('passes over the training data', 'epochs', int)=None,
                 batch_size:recipe_flag('images per gradient step, the global batch over all workers', 'batch_size', int)=None,
                 learning_rate:recipe_flag('initial (seed) or peak (best, adversarial) step size', 'learning_rate', float)=None,

@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 import numpy as np
 import pytest
-from conftest import run_command, ATTACK, SMALL
+from conftest import run_command, run_error_cases, ATTACK, SMALL
 from imgdl_nb.adversarial import ATTACK_FILES
 from imgdl_nb.cli import OUTPUT_FILES
 
@@ -81,19 +81,19 @@ def test_bad_input_gets_one_line_errors(robust_run, tmp_path):
              (['--model', save_run(tmp_path / 'relu', relu_end, good)], 'neither a softmax nor linear'),
              (['--model', save_run(tmp_path / 'shape', wrong_shape, good)], 'the model takes (N, 32, 32, 1)'),
              (['--model', save_run(tmp_path / 'five', five_classes, good)], 'expected class indices in [0, 5)')]
-    for args, message in cases:
-        out = tmp_path / 'out'
-        done = attack(*args, '--max-test-images', '100', '--out', out)
-        assert done.returncode == 2, (args, done.stderr[-2000:])
-        errors = [l for l in done.stderr.splitlines() if l.startswith('imgdl_attack: error: ')]
-        assert len(errors) == 1 and message in errors[0] and 'Traceback' not in done.stderr, (message, done.stderr[-2000:])
+    out = tmp_path / 'out'
+    results = run_error_cases('imgdl_attack', [[*args, '--max-test-images', '100', '--out', out] for args, _ in cases])
+    for (args, message), (code, stderr) in zip(cases, results):
+        assert code == 2, (args, stderr[-2000:])
+        errors = [l for l in stderr.splitlines() if l.startswith('imgdl_attack: error: ')]
+        assert len(errors) == 1 and message in errors[0] and 'Traceback' not in stderr, (message, stderr[-2000:])
         assert not any(out.glob('*.json')) and not any(out.glob('*.png'))   # nothing half-written
 
 def test_adversarial_flags_are_checked(tmp_path):
-    for args, message in [(['--adversarial', 'cw'], "adversarial attack must be 'fgsm' or 'pgd'"),
-                          (['--adversarial', 'fgsm', '--epsilon', '2'], 'epsilon must be in [0, 1]'),
-                          (['--epsilon', '0.1'], '--epsilon needs --adversarial'),
-                          (['--adversarial', 'fgsm', '--recipe', 'best'], 'drop --recipe'),
-                          (['--adversarial', 'pgd', '--checkpoint-dir', tmp_path / 'ck'], '--adversarial trains in one process')]:
-        done = run_command(*args, '--out', tmp_path / 'x')
-        assert done.returncode == 2 and message in done.stderr and 'Traceback' not in done.stderr, done.stderr[-2000:]
+    cases = [(['--adversarial', 'cw'], "adversarial attack must be 'fgsm' or 'pgd'"),
+             (['--adversarial', 'fgsm', '--epsilon', '2'], 'epsilon must be in [0, 1]'),
+             (['--epsilon', '0.1'], '--epsilon needs --adversarial'),
+             (['--adversarial', 'fgsm', '--recipe', 'best'], 'drop --recipe'),
+             (['--adversarial', 'pgd', '--checkpoint-dir', tmp_path / 'ck'], '--adversarial trains in one process')]
+    for (args, message), (code, stderr) in zip(cases, run_error_cases('imgdl_train', [[*a, '--out', tmp_path / 'x'] for a, _ in cases])):
+        assert code == 2 and message in stderr and 'Traceback' not in stderr, (args, stderr[-2000:])

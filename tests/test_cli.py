@@ -2,7 +2,7 @@
 import hashlib, json
 from pathlib import Path
 import numpy as np
-from conftest import run_command, SMALL
+from conftest import run_command, run_error_cases, SMALL
 from imgdl_nb.cli import OUTPUT_FILES
 from imgdl_nb.data import find_fashion_mnist, ALL_FILES
 
@@ -61,13 +61,15 @@ def test_damaged_dataset_file_is_named(tmp_path):
     assert not (tmp_path / 'out' / 'model.keras').exists()
 
 def test_bad_settings_give_one_line_errors(tmp_path):
-    for args, message in [(['--batch-size', '0'], 'batch_size must be at least 1'),
-                          (['--precision', 'fp8'], "precision must be"),
-                          (['--lr-schedule', 'step'], "lr_schedule must be"),
-                          (['--recipe', 'fancy'], "recipe must be 'seed' or 'best', got 'fancy'"),
-                          (['--recipe', 'best', '--checkpoint-dir', tmp_path / 'ck'], '--recipe best trains in one process without checkpoints')]:
-        done = run_command(*args, '--out', tmp_path / 'x')
-        assert done.returncode == 2 and message in done.stderr and 'Traceback' not in done.stderr, done.stderr[-2000:]
+    cases = [(['--batch-size', '0'], 'batch_size must be at least 1'),
+             (['--precision', 'fp8'], "precision must be"),
+             (['--lr-schedule', 'step'], "lr_schedule must be"),
+             (['--recipe', 'fancy'], "recipe must be 'seed' or 'best', got 'fancy'"),
+             (['--recipe', 'best', '--checkpoint-dir', tmp_path / 'ck'], '--recipe best trains in one process without checkpoints')]
+    for (args, message), (code, stderr) in zip(cases, run_error_cases('imgdl_train', [[*a, '--out', tmp_path / 'x'] for a, _ in cases])):
+        assert code == 2 and message in stderr and 'Traceback' not in stderr, (args, stderr[-2000:])
+    done = run_command('--batch-size', '0', '--out', tmp_path / 'x')   # and once through the installed script itself
+    assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith('imgdl_train: error: batch_size must be at least 1'), done.stderr[-2000:]
 
 def test_best_recipe_small_run(tmp_path):
     "--recipe best end to end on a small subset: every output, the recipe and its defaults recorded, the model loads."

@@ -5,7 +5,7 @@ import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 import pytest
-from conftest import COMMAND
+from conftest import COMMAND, run_error_cases
 from imgdl_nb.cli import OUTPUT_FILES
 from imgdl_nb.distributed import free_ports
 
@@ -119,12 +119,12 @@ def test_command_runs_as_two_workers(tmp_path):
     assert metrics['config']['batch_size'] == 100 and metrics['images']['train'] == 900
 
 def test_command_rejects_bad_cluster_flags(tmp_path):
-    for args, message in [(['--worker-index', '1'], '--worker-index needs --workers'),
-                          (['--workers', 'localhost'], "is not host:port"),
-                          (['--workers', 'localhost:1,localhost:2', '--worker-index', '2'], 'not in 0..1'),
-                          (['--workers', 'localhost:1,localhost:2'], 'a multi-worker job needs --out')]:
-        done = subprocess.run([COMMAND, *args], capture_output=True, text=True, env=ENV, timeout=60, cwd=tmp_path)
-        assert done.returncode == 2 and message in done.stderr and 'Traceback' not in done.stderr, done.stderr[-2000:]
+    cases = [(['--worker-index', '1'], '--worker-index needs --workers'),
+             (['--workers', 'localhost'], "is not host:port"),
+             (['--workers', 'localhost:1,localhost:2', '--worker-index', '2'], 'not in 0..1'),
+             (['--workers', 'localhost:1,localhost:2'], 'a multi-worker job needs --out')]
+    for (args, message), (code, stderr) in zip(cases, run_error_cases('imgdl_train', [a for a, _ in cases], cwd=tmp_path, timeout=120)):
+        assert code == 2 and message in stderr and 'Traceback' not in stderr, (args, stderr[-2000:])
 
 def test_a_worker_alone_gives_up(tmp_path):
     "A worker whose partner never starts (e.g. the chief refused --out) stops with a clear error, not a hang."

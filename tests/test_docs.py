@@ -42,10 +42,10 @@ def notebook_facts(nb:Path)->dict:
                 widgets='application/vnd.jupyter.widget-view+json' in nb.read_text())
 
 def exported(page:str)->list:
-    "(name, anchor) of the top-level functions and classes that nbdev's index puts on `page`"
+    "(name, anchor) of the public top-level functions and classes that nbdev's index puts on `page`"
     d = ast.literal_eval((ROOT/'imgdl_nb'/'_modidx.py').read_text().split('d = ', 1)[1])
     return [(k.rsplit('.', 1)[1], a.split('#')[1]) for m in d['syms'].values() for k,(a,_) in m.items()
-            if a.startswith(f'{page}.html#') and '.' not in a.split('#')[1]]
+            if a.startswith(f'{page}.html#') and '.' not in a.split('#')[1] and not k.rsplit('.', 1)[1].startswith('_')]   # nbdev documents public names
 
 class Chrome:
     "Headless Chromium driven through the DevTools protocol on fds 3 (to it) and 4 (from it)"

@@ -81,3 +81,11 @@ def test_readme_run_times_are_the_measured_ones():
     assert sorted(measured) == [p.name for p in CHAPTERS]
     readme = (ROOT/'README.md').read_text()
     for name, seconds in measured.items(): assert f"| `{name.removesuffix('.ipynb')}` | {seconds:.0f} s |" in readme, name
+
+@pytest.mark.parametrize('path', sorted((ROOT/'nbs').glob('*.ipynb')), ids=lambda p: p.stem)
+def test_stored_outputs_are_free_of_warnings_and_tracebacks(path):
+    "A learner reading the stored outputs sees no TensorFlow warning, no traceback and no error stream"
+    bad = [(i, o.get('name') or o['output_type']) for i, c in enumerate(cells(path)) if c['cell_type'] == 'code' for o in c.get('outputs', [])
+           if o['output_type'] == 'error' or o.get('name') == 'stderr'
+           or re.search(r'WARNING:tensorflow|Traceback \(most recent call last\)', ''.join(o.get('text', '')))]
+    assert not bad, f'outputs with warnings or errors (cell, stream): {bad[:5]}'

@@ -13,10 +13,23 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 TF_LOG = re.compile(r'^(WARNING: All log messages before absl|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\]|To enable the following instructions|  self\.data_adapter)')
 
+TF_PY_LOG = re.compile(r'^WARNING:tensorflow:')   # TensorFlow's Python logger (retracing notes), printed to stdout
+
 def is_tf_log(output)->bool:
     "True for a stderr stream output made only of TensorFlow's C++ log lines."
     lines = [l for l in output.get('text', '').splitlines() if l.strip()]
     return output.get('name') == 'stderr' and bool(lines) and all(TF_LOG.match(l) for l in lines)
+
+def without_tf_logs(outputs:list)->list:
+    "`outputs` without TensorFlow's log lines: C++ stderr outputs dropped, Python-logger lines cut from streams."
+    kept = []
+    for o in outputs:
+        if is_tf_log(o): continue
+        if o.get('output_type') == 'stream':
+            o['text'] = ''.join(l for l in o['text'].splitlines(keepends=True) if not TF_PY_LOG.match(l))
+            if not o['text'].strip(): continue
+        kept.append(o)
+    return kept
 
 SKIP = 'skip-execution'   # nbclient leaves cells with this tag (and their stored outputs) alone
 
@@ -71,7 +84,7 @@ def execute(path:Path, full:bool=True, store:list=None):
         cell.metadata['tags'].remove(SKIP)
         if not cell.metadata['tags']: del cell.metadata['tags']
     for cell in nb.cells:
-        if cell.cell_type == 'code': cell.outputs = [o for o in cell.outputs if not is_tf_log(o)] if cell.get('id') in keep else before[cell.get('id')]
+        if cell.cell_type == 'code': cell.outputs = without_tf_logs(cell.outputs) if cell.get('id') in keep else before[cell.get('id')]
     keep_widget_state(nb, old_state)
     tmp = path.with_name(f'.{path.name}.partial'); nbformat.write(nb, tmp); tmp.replace(path)
     print(f'executed {path.relative_to(ROOT)}')

@@ -12,7 +12,8 @@ validation) and the 10,000 test images:
    goal's attack), and PGD-50 on the margin loss of Carlini & Wagner as a cross-check of the cross-entropy attack.
    Each reports its attack throughput: test images attacked per second, from robustness.json.
 3. The cost of robustness: seconds per epoch of the default recipe (`imgdl_train`, 2 epochs) and of the robust
-   recipe's network trained without an attack (one epoch in this process), next to the robust recipe's.
+   recipe's network trained without an attack (2 epochs in this process), next to the robust recipe's. They run
+   right after the robust training, before the attacks, so that all the timed training runs back to back.
 
 Prints one line per step and a verdict per goal; writes everything to --out as JSON after every step."""
 import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
@@ -56,7 +57,7 @@ def standard_epoch_seconds(folder:Path)->dict:
     config = AdversarialConfig(epochs=2)
     def build(c, shape, n, steps):   # the robust recipe's network and optimizer, trained on clean images
         keras.utils.set_random_seed(c.seed)
-        model = robust_cnn(shape, n, dtype_policy=choose_dtype_policy(c.precision))
+        model = robust_cnn(shape, n, tuple(c.widths), c.dense, choose_dtype_policy(c.precision), c.kernel_size)
         model.compile(optimizer=keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay),
                       loss='sparse_categorical_crossentropy', metrics=['accuracy'])
         return model
@@ -76,16 +77,17 @@ def main():
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as d:
         if args.keep: Path(args.keep).mkdir(parents=True); d = args.keep
-        for seed in args.seeds:
+        for seed in args.seeds:   # every training first, then the standard epochs: the timed steps run back to back
             run = robust_training(seed, Path(d)/f'robust-{seed}'); results['runs'].append(run); save()
             print(f"seed {seed}: clean test accuracy {run['clean_accuracy']:.4f}, training {run['train_seconds']:.0f} s "
                   f"({run['epochs']} epochs, {run['train_seconds'] / run['epochs']:.1f} s each; load {run['load_before'][0]:.2f} -> {run['load_after'][0]:.2f})", flush=True)
+        results['epoch_seconds'] = standard_epoch_seconds(Path(d)); save()
+        for seed, run in zip(args.seeds, results['runs']):
             run['attacks'] = {}
             for name in ATTACKS:
                 run['attacks'][name] = attack(Path(d)/f'robust-{seed}'/'model.keras', name, Path(d)/f'attacks-{seed}'); save()
                 a = run['attacks'][name]
                 print(f"  {name:13s} at ε = 0.1: accuracy {a['accuracy']:.4f}   {a['seconds']:6.0f} s, {a['images_per_second']:,.0f} test images/s", flush=True)
-        results['epoch_seconds'] = standard_epoch_seconds(Path(d)); save()
     e, first = results['epoch_seconds'], results['runs'][0]
     robust_epoch = first['train_seconds'] / first['epochs']
     print(f"seconds per epoch: default recipe {e['default_recipe']:.1f}, robust network without attack {e['robust_network_without_attack']:.1f}, "

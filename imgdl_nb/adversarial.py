@@ -8,7 +8,7 @@ __all__ = ['LOSSES', 'EPSILONS', 'ATTACKS', 'ATTACK_FILES', 'check_epsilon', 'ch
            'checked_attack_inputs', 'in_batches', 'fgsm', 'predict_classes', 'adversarial_gallery_plot', 'pgd_step',
            'succeeded', 'pgd_run', 'pgd', 'loss_traces', 'loss_traces_plot', 'attack_images', 'robust_accuracy',
            'robustness_curve', 'curve_label', 'robustness_plot', 'explorer_view', 'epsilon_explorer', 'perturb',
-           'AdversarialTrainer', 'collapsed', 'RobustnessGuard', 'robust_cnn', 'AdversarialConfig',
+           'AdversarialTrainer', 'collapsed', 'RobustnessGuard', 'robust_cnn', 'AdversarialConfig', 'ema_momentum',
            'compiled_adversarial_trainer', 'RobustTrainResult', 'raw_images', 'train_robust',
            'catastrophic_overfitting_plot', 'transfer_accuracy', 'noise_margin', 'defense_checks', 'sharpened',
            'parse_epsilons', 'gallery_epsilon', 'attack_and_report', 'save_attack_outputs', 'imgdl_attack',
@@ -427,16 +427,17 @@ class RobustnessGuard(keras.callbacks.Callback):
 # %% ../nbs/09_adversarial.ipynb #e5d9c64f
 def robust_cnn(input_shape:tuple=(28, 28, 1), # (height, width, channels)
                n_classes:int=10,
-               widths:tuple=(32, 64),         # filters of the two 5×5 convolutions
+               widths:tuple=(32, 64),         # filters of the two convolutions
                dense:int=1024,                # units of the hidden dense layer
                dtype_policy:str='float32',
+               kernel_size:int=3,             # side of the convolution kernels (Madry et al. used 5)
               )->keras.Sequential:
-    "Conv5×5-Pool-Conv5×5-Pool-Flatten-Dense-Dense(softmax): Madry et al.'s MNIST network."
-    L, p = keras.layers, dtype_policy
+    "Conv-Pool-Conv-Pool-Flatten-Dense-Dense(softmax), 'same' padding: Madry et al.'s MNIST network, with `kernel_size` kernels."
+    L, p, k = keras.layers, dtype_policy, kernel_size
     return keras.Sequential([
         keras.Input(shape=input_shape),
-        L.Conv2D(widths[0], 5, padding='same', activation='relu', dtype=p, name='conv1'), L.MaxPooling2D(dtype=p, name='pool1'),
-        L.Conv2D(widths[1], 5, padding='same', activation='relu', dtype=p, name='conv2'), L.MaxPooling2D(dtype=p, name='pool2'),
+        L.Conv2D(widths[0], k, padding='same', activation='relu', dtype=p, name='conv1'), L.MaxPooling2D(dtype=p, name='pool1'),
+        L.Conv2D(widths[1], k, padding='same', activation='relu', dtype=p, name='conv2'), L.MaxPooling2D(dtype=p, name='pool2'),
         L.Flatten(dtype=p, name='flatten'), L.Dense(dense, activation='relu', dtype=p, name='dense'),
         L.Dense(n_classes, activation='softmax', dtype='float32', name='probabilities')], name='robust_cnn')
 
@@ -446,7 +447,7 @@ ATTACKS = ('fgsm', 'pgd')
 @dataclass
 class AdversarialConfig(TrainConfig):
     r"Settings of adversarial training: a `TrainConfig` plus the training attack, its $\epsilon$ and the guard."
-    epochs: int = 12                 # passes over the training split
+    epochs: int = 17                 # passes over the training split
     batch_size: int = 128            # images per gradient step
     learning_rate: float = 2e-3      # peak AdamW step size (one-cycle)
     lr_schedule: str = 'one-cycle'   # 'one-cycle' or 'constant'
@@ -456,6 +457,7 @@ class AdversarialConfig(TrainConfig):
     step_size: float = None          # $\alpha$ (fgsm: $1.25\epsilon$; pgd: $2.5\epsilon/k$)
     random_start: bool = True        # start each attack at a random point of the ball
     widths: tuple = (32, 64)         # filters of `robust_cnn`'s two convolutions
+    kernel_size: int = 3             # their kernels' side
     dense: int = 1024                # units of its hidden dense layer
     flip: bool = True                # random horizontal flips of the training images (before the attack)
     ema: float = 0.998               # momentum of a moving average of the weights that replaces them at the end (0: none)
@@ -472,15 +474,24 @@ class AdversarialConfig(TrainConfig):
         if self.steps < 1 or (self.attack == 'fgsm' and self.steps != 1): raise ValueError(f"fgsm takes one step and pgd at least one, got steps={self.steps}")
         TrainConfig(**{f.name: getattr(self, f.name) for f in fields(TrainConfig)} | {'lr_schedule': 'constant'})   # the spine's checks
 
+# %% ../nbs/09_adversarial.ipynb #0ed9d6ee
+def ema_momentum(momentum:float, # $m$ asked for (0: no average)
+                 steps:int,      # $T$, the run's optimizer steps
+                )->float:        # the momentum to use (0: none)
+    r"$\min(m,\ 1 - 10/T)$: a horizon $1/(1-m)$ of at most a tenth of the run, so the initial weights keep under $e^{-10}$."
+    if momentum == 0 or steps <= 10: return 0.
+    return min(momentum, 1 - 10 / steps)
+
 # %% ../nbs/09_adversarial.ipynb #8d955dfe
 def compiled_adversarial_trainer(config:AdversarialConfig, stats:PixelStats, # settings; training-split $\mu, \sigma$
                                  input_shape:tuple, n_classes:int, steps_per_epoch:int)->AdversarialTrainer:
     "A freshly seeded `robust_cnn` inside an `AdversarialTrainer`, compiled with AdamW (one-cycle) and cross-entropy."
     keras.utils.set_random_seed(config.seed)
-    network = robust_cnn(input_shape, n_classes, tuple(config.widths), config.dense, choose_dtype_policy(config.precision))
+    network = robust_cnn(input_shape, n_classes, tuple(config.widths), config.dense, choose_dtype_policy(config.precision), config.kernel_size)
     trainer = AdversarialTrainer(network, stats, config.epsilon, config.steps, config.step_size, config.random_start)
     rate = OneCycle(config.learning_rate, config.epochs * steps_per_epoch) if config.lr_schedule == 'one-cycle' else config.learning_rate
-    optimizer = keras.optimizers.AdamW(rate, weight_decay=config.weight_decay, use_ema=config.ema > 0, ema_momentum=config.ema or 0.99)
+    momentum = ema_momentum(config.ema, config.epochs * steps_per_epoch)
+    optimizer = keras.optimizers.AdamW(rate, weight_decay=config.weight_decay, use_ema=momentum > 0, ema_momentum=momentum or 0.99)
     optimizer.exclude_from_weight_decay(var_names=['bias'])
     trainer.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(), metrics=['accuracy'])
     return trainer

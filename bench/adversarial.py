@@ -52,12 +52,12 @@ def standard_epoch_seconds(folder:Path)->dict:
     import keras
     from imgdl_nb.data import load_fashion_mnist
     from imgdl_nb.preprocess import prepare_splits
-    from imgdl_nb.train import train, choose_dtype_policy
-    from imgdl_nb.adversarial import AdversarialConfig, robust_cnn
+    from imgdl_nb.train import train
+    from imgdl_nb.adversarial import AdversarialConfig, robust_recipe_network
     config = AdversarialConfig(epochs=2)
     def build(c, shape, n, steps):   # the robust recipe's network and optimizer, trained on clean images
         keras.utils.set_random_seed(c.seed)
-        model = robust_cnn(shape, n, tuple(c.widths), c.dense, choose_dtype_policy(c.precision), c.kernel_size)
+        model = robust_recipe_network(c, shape, n)
         model.compile(optimizer=keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay),
                       loss='sparse_categorical_crossentropy', metrics=['accuracy'])
         return model

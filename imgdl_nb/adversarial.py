@@ -9,7 +9,7 @@ __all__ = ['LOSSES', 'EPSILONS', 'ATTACKS', 'ATTACK_FILES', 'check_epsilon', 'ch
            'succeeded', 'pgd_run', 'pgd', 'loss_traces', 'loss_traces_plot', 'attack_images', 'robust_accuracy',
            'robustness_curve', 'curve_label', 'robustness_plot', 'explorer_view', 'epsilon_explorer', 'perturb',
            'AdversarialTrainer', 'collapsed', 'RobustnessGuard', 'robust_cnn', 'AdversarialConfig', 'ema_momentum',
-           'compiled_adversarial_trainer', 'RobustTrainResult', 'raw_images', 'train_robust',
+           'robust_recipe_network', 'compiled_adversarial_trainer', 'RobustTrainResult', 'raw_images', 'train_robust',
            'catastrophic_overfitting_plot', 'transfer_accuracy', 'noise_margin', 'defense_checks', 'sharpened',
            'parse_epsilons', 'gallery_epsilon', 'attack_and_report', 'save_attack_outputs', 'imgdl_attack',
            'attack_command']
@@ -431,14 +431,15 @@ def robust_cnn(input_shape:tuple=(28, 28, 1), # (height, width, channels)
                dense:int=1024,                # units of the hidden dense layer
                dtype_policy:str='float32',
                kernel_size:int=3,             # side of the convolution kernels (Madry et al. used 5)
+               activation:str='relu',         # of the convolutions and the hidden dense layer (any Keras activation name)
               )->keras.Sequential:
     "Conv-Pool-Conv-Pool-Flatten-Dense-Dense(softmax), 'same' padding: Madry et al.'s MNIST network, with `kernel_size` kernels."
-    L, p, k = keras.layers, dtype_policy, kernel_size
+    L, p, k, f = keras.layers, dtype_policy, kernel_size, activation
     return keras.Sequential([
         keras.Input(shape=input_shape),
-        L.Conv2D(widths[0], k, padding='same', activation='relu', dtype=p, name='conv1'), L.MaxPooling2D(dtype=p, name='pool1'),
-        L.Conv2D(widths[1], k, padding='same', activation='relu', dtype=p, name='conv2'), L.MaxPooling2D(dtype=p, name='pool2'),
-        L.Flatten(dtype=p, name='flatten'), L.Dense(dense, activation='relu', dtype=p, name='dense'),
+        L.Conv2D(widths[0], k, padding='same', activation=f, dtype=p, name='conv1'), L.MaxPooling2D(dtype=p, name='pool1'),
+        L.Conv2D(widths[1], k, padding='same', activation=f, dtype=p, name='conv2'), L.MaxPooling2D(dtype=p, name='pool2'),
+        L.Flatten(dtype=p, name='flatten'), L.Dense(dense, activation=f, dtype=p, name='dense'),
         L.Dense(n_classes, activation='softmax', dtype='float32', name='probabilities')], name='robust_cnn')
 
 # %% ../nbs/09_adversarial.ipynb #40abb597
@@ -458,6 +459,7 @@ class AdversarialConfig(TrainConfig):
     random_start: bool = True        # start each attack at a random point of the ball
     widths: tuple = (32, 64)         # filters of `robust_cnn`'s two convolutions
     kernel_size: int = 3             # their kernels' side
+    activation: str = 'relu'         # its activation function
     dense: int = 1024                # units of its hidden dense layer
     flip: bool = True                # random horizontal flips of the training images (before the attack)
     ema: float = 0.998               # momentum of a moving average of the weights that replaces them at the end (0: none)
@@ -482,13 +484,19 @@ def ema_momentum(momentum:float, # $m$ asked for (0: no average)
     if momentum == 0 or steps <= 10: return 0.
     return min(momentum, 1 - 10 / steps)
 
+# %% ../nbs/09_adversarial.ipynb #b7c1e2a0
+def robust_recipe_network(config:AdversarialConfig, # its `widths`, `kernel_size`, `dense`, `activation` and `precision` say which network
+                          input_shape:tuple, n_classes:int)->keras.Sequential:
+    "The `robust_cnn` that `config` asks for (not yet seeded: seed first for a reproducible start)."
+    return robust_cnn(input_shape, n_classes, tuple(config.widths), config.dense, choose_dtype_policy(config.precision), config.kernel_size, config.activation)
+
+
 # %% ../nbs/09_adversarial.ipynb #8d955dfe
 def compiled_adversarial_trainer(config:AdversarialConfig, stats:PixelStats, # settings; training-split $\mu, \sigma$
                                  input_shape:tuple, n_classes:int, steps_per_epoch:int)->AdversarialTrainer:
     "A freshly seeded `robust_cnn` inside an `AdversarialTrainer`, compiled with AdamW (one-cycle) and cross-entropy."
     keras.utils.set_random_seed(config.seed)
-    network = robust_cnn(input_shape, n_classes, tuple(config.widths), config.dense, choose_dtype_policy(config.precision), config.kernel_size)
-    trainer = AdversarialTrainer(network, stats, config.epsilon, config.steps, config.step_size, config.random_start)
+    trainer = AdversarialTrainer(robust_recipe_network(config, input_shape, n_classes), stats, config.epsilon, config.steps, config.step_size, config.random_start)
     rate = OneCycle(config.learning_rate, config.epochs * steps_per_epoch) if config.lr_schedule == 'one-cycle' else config.learning_rate
     momentum = ema_momentum(config.ema, config.epochs * steps_per_epoch)
     optimizer = keras.optimizers.AdamW(rate, weight_decay=config.weight_decay, use_ema=momentum > 0, ema_momentum=momentum or 0.99)

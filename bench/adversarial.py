@@ -58,7 +58,7 @@ def standard_epoch_seconds(folder:Path)->dict:
     def build(c, shape, n, steps):   # the robust recipe's network and optimizer, trained on clean images
         keras.utils.set_random_seed(c.seed)
         model = robust_recipe_network(c, shape, n)
-        model.compile(optimizer=keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay),
+        model.compile(optimizer=keras.optimizers.AdamW(c.learning_rate, weight_decay=c.weight_decay),
                       loss='sparse_categorical_crossentropy', metrics=['accuracy'])
         return model
     (a, b), (c, d) = load_fashion_mnist()

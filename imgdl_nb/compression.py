@@ -7,15 +7,16 @@ __all__ = ['PRUNABLE', 'SCOPES', 'QUANTIZATIONS', 'SEED_LAYERS', 'COMPRESS_FILES
            'float32_copy', 'polynomial_sparsity', 'all_layers', 'prunable_layers', 'check_sparsity', 'magnitude_masks',
            'MagnitudePruning', 'sparsity', 'fine_tune', 'prune', 'file_sizes', 'keras_file_bytes', 'sparsity_sweep',
            'sparsity_plot', 'check_quantization', 'check_representative', 'native_output_hidden', 'to_tflite',
-           'affine_quantize', 'affine_dequantize', 'LiteModel', 'seconds_per_call', 'lite_speed', 'keras_speed',
-           'quantization_table', 'layer_alone', 'layer_latencies', 'l1_norms', 'largest', 'structured_prune',
-           'structured_models', 'speed_table', 'distillation_loss', 'DistillationLoss', 'student_cnn',
-           'teacher_log_probabilities', 'train_student', 'distillation_comparison', 'summary_line',
-           'adversarial_test_images', 'variant_row', 'compression_report', 'accuracy_size_plot', 'run_splits',
-           'compress_and_report', 'imgdl_compress', 'compress_command']
+           'affine_quantize', 'affine_dequantize', 'LiteModel', 'alternating_seconds', 'seconds_per_call',
+           'lite_speeds', 'lite_speed', 'keras_speed', 'quantization_table', 'layer_alone', 'layer_latencies',
+           'l1_norms', 'largest', 'structured_prune', 'structured_models', 'speed_table', 'distillation_loss',
+           'DistillationLoss', 'student_cnn', 'teacher_log_probabilities', 'train_student', 'distillation_comparison',
+           'summary_line', 'adversarial_test_images', 'variant_row', 'compression_report', 'accuracy_size_plot',
+           'run_splits', 'compress_and_report', 'imgdl_compress', 'compress_command']
 
 # %% ../nbs/10_compression.ipynb #a4541c73
 import contextlib, gzip, io, json, os, tempfile, time, warnings
+from functools import partial
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -304,23 +305,38 @@ class LiteModel:
         return out if self.output['dtype'] == np.float32 else affine_dequantize(out, *self.output['quantization'])
 
 # %% ../nbs/10_compression.ipynb #7de9a31d
-def seconds_per_call(call, calls:int=200, rounds:int=5)->float:
-    "Median over `rounds` of the mean seconds of `calls` calls of `call()`, after 20 warm-up calls."
-    for _ in range(20): call()
-    times = []
+def alternating_seconds(calls:dict,      # name -> a function of no arguments to time
+                        repeats:int=200, # calls in one timing round
+                        rounds:int=7,    # rounds per function, taken in turn
+                       )->dict:          # name -> median over rounds of the mean seconds per call
+    "Seconds per call of each function, timed in alternating rounds (after 20 warm-up calls each), so all see the same load."
+    for call in calls.values():
+        for _ in range(20): call()
+    times = {name: [] for name in calls}
     for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls): call()
-        times.append((time.perf_counter() - start) / calls)
-    return float(np.median(times))
+        for name, call in calls.items():
+            start = time.perf_counter()
+            for _ in range(repeats): call()
+            times[name].append((time.perf_counter() - start) / repeats)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
-def lite_speed(lite:LiteModel, images, # a few normalized images (at least `batch_size`)
-               calls:int=200, batch_size:int=256)->dict:
-    "Per-image latency (one image per call) and batched throughput (images/s in calls of `batch_size`)."
-    one, batch = lite.encode(images[:1]), lite.encode(images[:batch_size])
-    latency = seconds_per_call(lambda: lite.run(one), calls)
-    batched = seconds_per_call(lambda: lite.run(batch), max(5, calls // 20))
-    return {'latency_us': 1e6 * latency, 'images_per_second': len(batch) / batched}
+def seconds_per_call(call, calls:int=200, rounds:int=5)->float:
+    "`alternating_seconds` of one function."
+    return alternating_seconds({'call': call}, calls, rounds)['call']
+
+def lite_speeds(lites:dict, # name -> `LiteModel`
+                images,     # a few normalized images (at least `batch_size`)
+                calls:int=200, batch_size:int=256)->dict:
+    "Per-image latency (one image per call) and batched throughput (images/s, calls of `batch_size`) of each model, timed in turn."
+    one = {name: partial(lite.run, lite.encode(images[:1])) for name, lite in lites.items()}
+    batch = {name: partial(lite.run, lite.encode(images[:batch_size])) for name, lite in lites.items()}
+    latency, batched = alternating_seconds(one, calls), alternating_seconds(batch, max(5, calls // 20))
+    n = len(images[:batch_size])
+    return {name: {'latency_us': 1e6 * latency[name], 'images_per_second': n / batched[name]} for name in lites}
+
+def lite_speed(lite:LiteModel, images, calls:int=200, batch_size:int=256)->dict:
+    "`lite_speeds` of one model."
+    return lite_speeds({'model': lite}, images, calls, batch_size)['model']
 
 # %% ../nbs/10_compression.ipynb #be113553
 def keras_speed(model:keras.Model, images, calls:int=50, batch_size:int=256)->dict:
@@ -489,12 +505,12 @@ def adversarial_test_images(network:keras.Model, data:PreparedData, raw_test, # 
     return pgd(PixelClassifier(float32_copy(network), data.stats), raw_test[:n], data.y_test[:n], epsilon, steps=10, stop_when_fooled=True)
 
 def variant_row(name:str, network:keras.Model, # the variant's Keras model (float weights)
+                lite:LiteModel,                # the variant converted to .tflite
                 data:PreparedData,             # normalized splits
-                quantization:str='float32', representative=None,
+                quantization:str='float32',
                 adversarial=None,              # from `adversarial_test_images`, or None: no attack column
-                epsilon:float=0.05, calls:int=500)->dict:
-    "One row of the report: `network` converted as `quantization` asks, measured on the test split."
-    lite = LiteModel(to_tflite(network, quantization, representative))
+                epsilon:float=0.05)->dict:
+    "One row of the report (all but the latency): `lite` measured on the test split, `network` counted."
     attacked = None if adversarial is None else accuracy(data.y_test[:len(adversarial)], lite.predict(normalize(adversarial, data.stats)).argmax(1))
     sizes = file_sizes(lite.content)
     return {'variant': name, 'quantization': quantization,
@@ -502,19 +518,20 @@ def variant_row(name:str, network:keras.Model, # the variant's Keras model (floa
             f'PGD-10 accuracy (ε={epsilon:g})': attacked,
             'sparsity': sparsity(network), 'parameters': network.count_params(),
             'nonzero parameters': int(sum((w != 0).sum() for w in network.get_weights())), 'FLOPs': flops_per_image(network),
-            '.tflite bytes': sizes['raw'], '.tflite gzip bytes': sizes['gzip'], 'latency_us': lite_speed(lite, data.x_test, calls)['latency_us']}
+            '.tflite bytes': sizes['raw'], '.tflite gzip bytes': sizes['gzip']}
 
-def compression_report(variants:dict, # name -> (Keras model, quantization)
+def compression_report(variants:list, # (name, Keras model, quantization) for each variant
                        data:PreparedData, raw_test=None, representative=None,
                        epsilon:float=0.05, attack_images:int=1000, # 0: no attack column
-                       calls:int=500)->pd.DataFrame:
-    "`variant_row` for every variant (each network attacked once), with sizes relative to the first one."
-    rows, attacked = [], {}
-    for name, (network, quantization) in variants.items():
+                       calls:int=500)->tuple:
+    "(the report, one `variant_row` per variant with its latency; the `LiteModel` of each row)."
+    lites, rows, attacked = [LiteModel(to_tflite(network, q, representative)) for _, network, q in variants], [], {}
+    for (name, network, quantization), lite in zip(variants, lites):
         if attack_images and id(network) not in attacked: attacked[id(network)] = adversarial_test_images(network, data, raw_test, epsilon, attack_images)
-        rows.append(variant_row(name, network, data, quantization, representative, attacked.get(id(network)), epsilon, calls))
-    table = pd.DataFrame(rows)
-    return table.assign(**{'× smaller (gzip)': table['.tflite bytes'].iloc[0] / table['.tflite gzip bytes']})
+        rows.append(variant_row(name, network, lite, data, quantization, attacked.get(id(network)), epsilon))
+    table = pd.DataFrame(rows).assign(latency_us=[lite_speed(lite, data.x_test, calls)['latency_us'] for lite in lites])
+    return table.assign(**{'× smaller (gzip)': table['.tflite bytes'].iloc[0] / table['.tflite gzip bytes']}), lites
+
 
 # %% ../nbs/10_compression.ipynb #f08fb182
 def accuracy_size_plot(report:pd.DataFrame)->plt.Figure:
@@ -557,11 +574,10 @@ def compress_and_report(model:str, final_sparsity:float=0.8, quantization:str='i
     folder = output_folder(out, overwrite, name='compress', files=COMPRESS_FILES)
     original = float32_copy(run.model)
     pruned = prune(original, data, final_sparsity, scope, epochs=epochs, seed=seed) if final_sparsity > 0 else original
-    rows = {'original': (original, 'float32'), f'{final_sparsity:.0%} sparse': (pruned, 'float32'), f'{final_sparsity:.0%} sparse ': (pruned, quantization)}
-    table = compression_report(rows, data, None, representative, attack_images=0, calls=200)
-    table['variant'] = table['variant'].str.strip()
+    variants = [('original', original, 'float32'), (f'{final_sparsity:.0%} sparse', pruned, 'float32'), (f'{final_sparsity:.0%} sparse', pruned, quantization)]
+    table, lites = compression_report(variants, data, None, representative, attack_images=0, calls=200)
     write_atomically(folder/'pruned.keras', lambda p: pruned.save(p))
-    write_atomically(folder/'compressed.tflite', lambda p: Path(p).write_bytes(to_tflite(pruned, quantization, representative)))
+    write_atomically(folder/'compressed.tflite', lambda p: Path(p).write_bytes(lites[-1].content))
     report = {'model': str(model), 'sparsity': final_sparsity, 'scope': scope, 'quantization': quantization, 'fine_tuning_epochs': epochs,
               'train_images': len(data.x_train), 'test_images': len(data.x_test), 'representative_images': len(representative),
               'variants': json.loads(table.drop(columns=[c for c in table.columns if c.startswith('PGD')]).to_json(orient='records'))}

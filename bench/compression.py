@@ -90,7 +90,7 @@ def main():
 
         int8 = to_tflite(model, 'int8', representative)
         lites = {'float32': LiteModel(float_tflite), 'int8': LiteModel(int8)}
-        speeds = lite_speeds(lites, data.x_test, args.calls)   # float32 and int8 rounds in turn, so both see the same load
+        speeds = lite_speeds(lites, data.x_test, args.calls, rounds=7)   # float32 and int8 rounds in turn, so both see the same load
         latency = {k: v['latency_us'] for k, v in speeds.items()}
         batched = {k: v['images_per_second'] for k, v in speeds.items()}
         s = {'latency_us': latency, 'batched_images_per_second': batched,

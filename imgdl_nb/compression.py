@@ -326,11 +326,11 @@ def seconds_per_call(call, calls:int=200, rounds:int=5)->float:
 
 def lite_speeds(lites:dict, # name -> `LiteModel`
                 images,     # a few normalized images (at least `batch_size`)
-                calls:int=200, batch_size:int=256)->dict:
+                calls:int=200, batch_size:int=256, rounds:int=5)->dict:
     "Per-image latency (one image per call) and batched throughput (images/s, calls of `batch_size`) of each model, timed in turn."
     one = {name: partial(lite.run, lite.encode(images[:1])) for name, lite in lites.items()}
     batch = {name: partial(lite.run, lite.encode(images[:batch_size])) for name, lite in lites.items()}
-    latency, batched = alternating_seconds(one, calls), alternating_seconds(batch, max(5, calls // 20))
+    latency, batched = alternating_seconds(one, calls, rounds), alternating_seconds(batch, max(5, calls // 20), rounds)
     n = len(images[:batch_size])
     return {name: {'latency_us': 1e6 * latency[name], 'images_per_second': n / batched[name]} for name in lites}
 
@@ -531,7 +531,6 @@ def compression_report(variants:list, # (name, Keras model, quantization) for ea
         rows.append(variant_row(name, network, lite, data, quantization, attacked.get(id(network)), epsilon))
     table = pd.DataFrame(rows).assign(latency_us=[lite_speed(lite, data.x_test, calls)['latency_us'] for lite in lites])
     return table.assign(**{'× smaller (gzip)': table['.tflite bytes'].iloc[0] / table['.tflite gzip bytes']}), lites
-
 
 # %% ../nbs/10_compression.ipynb #f08fb182
 def accuracy_size_plot(report:pd.DataFrame)->plt.Figure:

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['LOSSES', 'EPSILONS', 'ATTACKS', 'ATTACK_FILES', 'check_epsilon', 'check_pixels', 'project', 'is_softmax',
-           'DenseLogits', 'LogSoftmax', 'LogAverageMirrored', 'log_probability_model', 'attack_loss', 'PixelClassifier',
+           'DenseLogits', 'LogSoftmax', 'LogAverageMirrored', 'log_probability_model', 'float32_policies', 'model_copy',
+           'float32_copy', 'lower_precision', 'attack_loss', 'checked_float32_copy', 'PixelClassifier',
            'checked_attack_inputs', 'in_batches', 'fgsm', 'predict_classes', 'adversarial_gallery_plot', 'pgd_step',
            'succeeded', 'pgd_run', 'pgd', 'loss_traces', 'loss_traces_plot', 'attack_images', 'robust_accuracy',
            'robustness_curve', 'curve_label', 'robustness_plot', 'explorer_view', 'epsilon_explorer', 'perturb',
@@ -102,6 +103,31 @@ def log_probability_model(model:keras.Model, # a classifier ending in softmax pr
                            "is neither a softmax nor linear; end the model in Dense(n_classes, activation='softmax') or in logits")
     return keras.Model(model.inputs[0], LogSoftmax()(logits), name=f'{model.name}_log_probabilities')
 
+# %% ../nbs/09_adversarial.ipynb #a1c0f321
+def float32_policies(config):
+    "A serialized Keras object with every dtype policy in it replaced by float32."
+    if isinstance(config, dict):
+        if config.get('class_name') == 'DTypePolicy': return config | {'config': config['config'] | {'name': 'float32'}}
+        return {k: float32_policies(v) for k, v in config.items()}
+    return [float32_policies(v) for v in config] if isinstance(config, list) else config
+
+def model_copy(model:keras.Model, # a Sequential or functional model
+               float32:bool=False, # every layer in float32
+              )->keras.Model:      # new, uncompiled: no optimizer state
+    "A new model with `model`'s architecture and weights."
+    config = model.get_config()
+    copy = model.__class__.from_config(float32_policies(config) if float32 else config)
+    copy.set_weights(model.get_weights())
+    return copy
+
+def float32_copy(model:keras.Model)->keras.Model:
+    "`model`'s architecture and weights with every layer in float32 (for attacks, and what the TFLite converter needs)."
+    return model_copy(model, float32=True)
+
+def lower_precision(model:keras.Model)->bool:
+    "True when a layer of `model` (nested models included) computes in a dtype other than float32, as under `mixed_bfloat16`."
+    return any(lower_precision(l) if isinstance(l, keras.Model) else l.compute_dtype != 'float32' for l in model.layers)
+
 # %% ../nbs/09_adversarial.ipynb #4e35729f
 LOSSES = ('cross-entropy', 'margin')
 
@@ -115,14 +141,23 @@ def attack_loss(log_probabilities, labels, # (N, K) log-probabilities and (N,) c
     others = tf.where(tf.one_hot(labels, tf.shape(log_probabilities)[1]) > 0, -np.inf, log_probabilities)
     return tf.reduce_max(others, axis=1) - picked
 
+def checked_float32_copy(network:keras.Model)->keras.Model:
+    "`float32_copy(network)`, or an error that says how to attack a network that cannot be rebuilt from its config."
+    try: return float32_copy(network)
+    except Exception as e:
+        raise ValueError(f"cannot make a float32 copy of {network.name} to attack ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); build it with "
+                         "dtype_policy='float32', or pass float32=False to attack it in its own precision") from None
+
 class PixelClassifier(keras.Model):
     r"A package model behind its normalization $(x-\mu)/\sigma$: raw pixels in [0, 1] in, log-probabilities out."
     def __init__(self, network:keras.Model, # takes normalized images, as every model of the package does
                  stats:PixelStats,          # the $\mu, \sigma$ it was trained with
                  loss:str='cross-entropy',  # the loss attacks climb: 'cross-entropy' or 'margin'
+                 float32:bool=True,         # attack a float32 copy of a lower-precision network (False: the network itself)
                  **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES: raise ValueError(f"loss must be 'cross-entropy' or 'margin', got {loss!r}")
+        if float32 and lower_precision(network): network = checked_float32_copy(network)
         self.network, self.stats, self.loss = network, stats, loss
         self.log_probabilities = log_probability_model(network)
 
@@ -384,7 +419,7 @@ class AdversarialTrainer(keras.Model):
                  epsilon:float=0.1, steps:int=1, step_size:float=None, random_start:bool=True, # the attack, as in `perturb`
                  **kwargs):
         super().__init__(**kwargs)
-        self.network, self.classifier, self.stats = network, PixelClassifier(network, stats), stats
+        self.network, self.classifier, self.stats = network, PixelClassifier(network, stats, float32=False), stats
         self.attack = dict(epsilon=check_epsilon(epsilon), steps=steps, step_size=step_size, random_start=random_start)
 
     def call(self, images, training=False): return self.network(images, training=training)
@@ -586,8 +621,8 @@ def defense_checks(classifier:PixelClassifier, images, labels, # the defended mo
 
 # %% ../nbs/09_adversarial.ipynb #8249af41
 def sharpened(model:keras.Model, temperature:float=0.01)->keras.Model:
-    "`model` with its logits divided by `temperature` before the softmax: the same predictions, saturated probabilities."
-    log_p = log_probability_model(model)
+    "`model` in float32 with its logits divided by `temperature` before the softmax: the same predictions, saturated probabilities."
+    log_p = log_probability_model(float32_copy(model) if lower_precision(model) else model)
     inputs = keras.Input(model.input_shape[1:])
     return keras.Model(inputs, keras.layers.Softmax()(keras.layers.Rescaling(1 / temperature)(log_p(inputs))), name=f'{model.name}_sharpened')
 

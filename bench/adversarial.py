@@ -18,6 +18,7 @@ validation) and the 10,000 test images:
 Prints one line per step and a verdict per goal; writes everything to --out as JSON after every step."""
 import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
+from machine import cpu_description   # bench/machine.py
 
 GOALS = {'clean_accuracy': 0.88, 'pgd50x5_accuracy': 0.77, 'train_seconds': 1800}
 ATTACKS = {'fgsm': ['--attack', 'fgsm'], 'pgd20': ['--steps', '20'], 'pgd50x5': ['--steps', '50', '--restarts', '5'],
@@ -72,7 +73,7 @@ def main():
     parser.add_argument('--keep', help='a new folder to keep the trained runs and attack outputs in (default: a temporary folder)')
     args = parser.parse_args()
     if args.keep and Path(args.keep).exists(): sys.exit(f'--keep {args.keep} already exists; name a new folder')
-    results = dict(machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores", goals=GOALS, runs=[])
+    results = dict(machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores", cpu=cpu_description(), goals=GOALS, runs=[])
     save = lambda: Path(args.out).write_text(json.dumps(results, indent=2))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as d:

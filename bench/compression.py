@@ -21,17 +21,10 @@ instructions, so the JSON names the CPU: bench/results/compression.json is an In
 bench/results/compression_amd_epyc.json (`--parts compression`) an AMD EPYC with AVX2 only.
 
 Prints one line per step and a verdict per goal; writes everything to --out as JSON after every step."""
-import argparse, json, os, platform, time
+import argparse, json, os, time
 from pathlib import Path
+from machine import cpu_description   # bench/machine.py
 import numpy as np
-
-def cpu_description()->str:
-    "The CPU's model name and the vector instructions that int8 and bfloat16 kernels use, from /proc/cpuinfo."
-    try: info = Path('/proc/cpuinfo').read_text()
-    except OSError: return platform.machine()
-    name = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), platform.machine())
-    flags = set(next((l.split(':', 1)[1].split() for l in info.splitlines() if l.startswith('flags')), []))
-    return f"{name} ({', '.join(f for f in ('avx2', 'avx512f', 'avx512_vnni', 'avx_vnni', 'avx512_bf16', 'amx_int8') if f in flags)})"
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -6,7 +6,7 @@ import pytest
 import imgdl_nb
 
 SPINE = ['data', 'preprocess', 'models', 'train', 'evaluate']
-LATER = ['generalization', 'model_selection', 'large_scale', 'distributed', 'adversarial', 'cli']   # in order: each may import the spine and the later topics before it
+LATER = ['generalization', 'model_selection', 'large_scale', 'distributed', 'adversarial', 'compression', 'generation', 'cli']   # in order: each may import the spine and the later topics before it
 
 def imported_modules(name):
     "The imgdl_nb modules that module `name` imports."

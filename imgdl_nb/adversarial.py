@@ -8,12 +8,12 @@ __all__ = ['LOSSES', 'EPSILONS', 'ATTACKS', 'ATTACK_FILES', 'check_epsilon', 'ch
            'float32_copy', 'lower_precision', 'attack_loss', 'checked_float32_copy', 'PixelClassifier',
            'checked_attack_inputs', 'in_batches', 'fgsm', 'predict_classes', 'adversarial_gallery_plot', 'pgd_step',
            'succeeded', 'pgd_run', 'pgd', 'loss_traces', 'loss_traces_plot', 'attack_images', 'robust_accuracy',
-           'robustness_curve', 'curve_label', 'robustness_plot', 'explorer_view', 'epsilon_explorer', 'perturb',
-           'AdversarialTrainer', 'collapsed', 'RobustnessGuard', 'robust_cnn', 'AdversarialConfig', 'ema_momentum',
-           'robust_recipe_network', 'compiled_adversarial_trainer', 'RobustTrainResult', 'raw_images', 'train_robust',
-           'catastrophic_overfitting_plot', 'transfer_accuracy', 'noise_margin', 'defense_checks', 'sharpened',
-           'parse_epsilons', 'gallery_epsilon', 'attack_and_report', 'save_attack_outputs', 'imgdl_attack',
-           'attack_command']
+           'robustness_curve', 'curve_label', 'robustness_plot', 'explorer_view', 'epsilon_explorer', 'kl_divergences',
+           'trades_loss', 'perturb', 'AdversarialTrainer', 'collapsed', 'RobustnessGuard', 'robust_cnn',
+           'AdversarialConfig', 'ema_momentum', 'robust_recipe_network', 'compiled_adversarial_trainer',
+           'RobustTrainResult', 'raw_images', 'train_robust', 'catastrophic_overfitting_plot', 'transfer_accuracy',
+           'noise_margin', 'defense_checks', 'sharpened', 'parse_epsilons', 'gallery_epsilon', 'attack_and_report',
+           'save_attack_outputs', 'imgdl_attack', 'attack_command']
 
 # %% ../nbs/09_adversarial.ipynb #3a73f6f4
 import json, math, sys, time
@@ -396,10 +396,23 @@ def epsilon_explorer(classifier:PixelClassifier, images, labels, # a few raw tes
     for stack in per_image: widgets.jslink((radius, 'index'), (stack, 'selected_index'))
     return widgets.VBox([widgets.HBox([choice, radius]), views])
 
+# %% ../nbs/09_adversarial.ipynb #c7a1e0d1
+def kl_divergences(reference, log_probabilities): # (N, K) log-probabilities: $\log p$ (the clean images') and $\log q$
+    r"Per-image $\mathrm{KL}(p\,\|\,q) = \sum_k p_k(\log p_k - \log q_k)$, from log-probabilities (no $0\log 0$ trouble)."
+    return tf.reduce_sum(tf.exp(reference) * (reference - log_probabilities), axis=1)
+
+def trades_loss(labels,                 # (N,) classes
+                clean, adversarial,     # (N, K) log-probabilities of the clean and the adversarial images
+                beta:float,             # $\beta$, the weight of the robustness term
+               ):                       # the batch's mean loss, a scalar
+    r"TRADES: $\frac1N\sum_i \big[-\log p_{y_i}(x_i) + \beta\,\mathrm{KL}(p(x_i)\,\|\,p(x'_i))\big]$."
+    return tf.reduce_mean(attack_loss(clean, labels) + beta * kl_divergences(clean, adversarial))
+
 # %% ../nbs/09_adversarial.ipynb #b3bccc0b
 def perturb(classifier:PixelClassifier, images, labels, # raw images (tensors) and their classes
             epsilon:float, steps:int=1, step_size:float=None, # $\epsilon$, $k$ and $\alpha$ (default $1.25\epsilon$ for one step, else $2.5\epsilon/k$)
             random_start:bool=True,  # start from a uniform random point of the ball (else from $x$)
+            reference=None,          # log-probabilities of the clean images: climb $\mathrm{KL}(p(x)\,\|\,p(x'))$ (TRADES), not the loss
            ):                       # adversarial images (a tensor, no gradient)
     "The training attack in TensorFlow operations: `steps` signed-gradient steps, projected, from a random start."
     step_size = (1.25 * epsilon if steps == 1 else 2.5 * epsilon / steps) if step_size is None else step_size
@@ -407,28 +420,44 @@ def perturb(classifier:PixelClassifier, images, labels, # raw images (tensors) a
     for _ in range(steps):
         with tf.GradientTape() as tape:
             tape.watch(adversarial)
-            losses = classifier.losses_of(adversarial, labels)[0]
+            losses = classifier.losses_of(adversarial, labels)[0] if reference is None else kl_divergences(reference, classifier(adversarial))
         adversarial = pgd_step(adversarial, images, tape.gradient(losses, adversarial), epsilon, step_size)
     return tf.stop_gradient(adversarial)
 
 # %% ../nbs/09_adversarial.ipynb #04904f3f
 class AdversarialTrainer(keras.Model):
-    "Wraps a network so that Keras' `fit` trains it on adversarial images; predicting and saving use the network itself."
+    "Wraps a network so that Keras' `fit` trains it on adversarial images (or with TRADES); predicting and saving use the network itself."
     def __init__(self, network:keras.Model, # any package model (normalized images in, class probabilities out)
                  stats:PixelStats,          # $\mu, \sigma$ of the training images
                  epsilon:float=0.1, steps:int=1, step_size:float=None, random_start:bool=True, # the attack, as in `perturb`
+                 trades_beta:float=None,    # TRADES' $\beta$ (None: Madry's objective, the loss on the adversarial images alone)
                  **kwargs):
         super().__init__(**kwargs)
         self.network, self.classifier, self.stats = network, PixelClassifier(network, stats, float32=False), stats
         self.attack = dict(epsilon=check_epsilon(epsilon), steps=steps, step_size=step_size, random_start=random_start)
+        self.trades_beta = trades_beta
 
-    def call(self, images, training=False): return self.network(images, training=training)
+    def call(self, images, training=False):
+        "The network's probabilities; for a (clean, adversarial) pair of batches (TRADES), their two log-probabilities."
+        if not isinstance(images, (tuple, list)): return self.network(images, training=training)
+        return tf.split(self.classifier.log_probabilities(tf.concat(images, 0), training=training), 2)
 
     def train_step(self, data):
-        images, labels = data   # normalized, from the training pipeline
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)   # normalized, from the training pipeline
         raw = tf.clip_by_value(images * self.stats.std + self.stats.mean, 0., 1.)
-        adversarial = perturb(self.classifier, raw, labels, **self.attack)
-        return super().train_step(((adversarial - self.stats.mean) / self.stats.std, labels))
+        reference = None if self.trades_beta is None else tf.stop_gradient(self.classifier(raw))
+        adversarial = self.classifier.normalize(perturb(self.classifier, raw, labels, reference=reference, **self.attack))
+        return super().train_step((adversarial if reference is None else (self.classifier.normalize(raw), adversarial), labels))
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        "The compiled cross-entropy, or for a (clean, adversarial) pair `trades_loss` (plus any layer losses)."
+        if not isinstance(y_pred, (tuple, list)): return super().compute_loss(x, y, y_pred, sample_weight, training)
+        return trades_loss(y, *y_pred, self.trades_beta) + sum(self.losses)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        "Metrics on the adversarial images: of the pair, the second."
+        if isinstance(y_pred, (tuple, list)): y_pred = tf.exp(y_pred[1])
+        return super().compute_metrics(x, y, y_pred, sample_weight)
 
 # %% ../nbs/09_adversarial.ipynb #335f2fb7
 def collapsed(accuracies:list,      # PGD accuracy after each epoch so far
@@ -492,6 +521,7 @@ class AdversarialConfig(TrainConfig):
     steps: int = None                # $k$ attack steps per batch (fgsm: 1; pgd: default 7)
     step_size: float = None          # $\alpha$ (fgsm: $1.25\epsilon$; pgd: $2.5\epsilon/k$)
     random_start: bool = True        # start each attack at a random point of the ball
+    trades_beta: float = None        # TRADES' $\beta$ (None: Madry's objective, cross-entropy on the adversarial images)
     widths: tuple = (32, 64)         # filters of `robust_cnn`'s two convolutions
     kernel_size: int = 3             # their kernels' side
     activation: str = 'relu'         # its activation function
@@ -507,6 +537,7 @@ class AdversarialConfig(TrainConfig):
         if self.attack not in ATTACKS: raise ValueError(f"adversarial attack must be 'fgsm' or 'pgd', got {self.attack!r}")
         if self.lr_schedule not in ('one-cycle', 'constant'): raise ValueError(f"lr_schedule must be 'one-cycle' or 'constant', got {self.lr_schedule!r}")
         check_epsilon(self.epsilon)
+        if self.trades_beta is not None and not self.trades_beta > 0: raise ValueError(f"trades_beta must be positive (or None for Madry's objective), got {self.trades_beta}")
         if self.steps is None: self.steps = 1 if self.attack == 'fgsm' else 7
         if self.steps < 1 or (self.attack == 'fgsm' and self.steps != 1): raise ValueError(f"fgsm takes one step and pgd at least one, got steps={self.steps}")
         TrainConfig(**{f.name: getattr(self, f.name) for f in fields(TrainConfig)} | {'lr_schedule': 'constant'})   # the spine's checks
@@ -531,7 +562,8 @@ def compiled_adversarial_trainer(config:AdversarialConfig, stats:PixelStats, # s
                                  input_shape:tuple, n_classes:int, steps_per_epoch:int)->AdversarialTrainer:
     "A freshly seeded `robust_cnn` inside an `AdversarialTrainer`, compiled with AdamW (one-cycle) and cross-entropy."
     keras.utils.set_random_seed(config.seed)
-    trainer = AdversarialTrainer(robust_recipe_network(config, input_shape, n_classes), stats, config.epsilon, config.steps, config.step_size, config.random_start)
+    trainer = AdversarialTrainer(robust_recipe_network(config, input_shape, n_classes), stats, config.epsilon, config.steps, config.step_size, config.random_start,
+                                  config.trades_beta)
     rate = OneCycle(config.learning_rate, config.epochs * steps_per_epoch) if config.lr_schedule == 'one-cycle' else config.learning_rate
     momentum = ema_momentum(config.ema, config.epochs * steps_per_epoch)
     optimizer = keras.optimizers.AdamW(rate, weight_decay=config.weight_decay, use_ema=momentum > 0, ema_momentum=momentum or 0.99)

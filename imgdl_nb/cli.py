@@ -23,7 +23,7 @@ from .data import load_fashion_mnist, write_atomically, CLASS_NAMES
 from .preprocess import prepare_splits, stratified_subset, scale_pixels
 from .train import TrainConfig, train, training_curves_plot, choose_dtype_policy, compiled_seed_cnn
 from .model_selection import RecipeConfig, best_recipe_config, train_best, compiled_best_model
-from .adversarial import AdversarialConfig, train_robust, PixelClassifier, robust_accuracy
+from .adversarial import AdversarialConfig, robust_recipe_config, train_robust, PixelClassifier, robust_accuracy
 from .evaluate import (evaluate_model, per_class_metrics, confusion_matrix_plot, mistakes_gallery_plot, most_confident_mistakes,
     Evaluation, output_folder, save_figure, save_json, run_console_script)
 from .distributed import (parse_workers, tf_config, read_tf_config, cluster_size, is_chief, choose_strategy,
@@ -172,12 +172,15 @@ def train_and_report_from_disk(config:TrainConfig=None, # training settings
     return metrics | {'out': str(folder), 'chief': True}
 
 # %% ../nbs/90_cli.ipynb #fa49801c
-RECIPES = {'seed': TrainConfig, 'best': RecipeConfig, 'adversarial': AdversarialConfig}   # each recipe's settings class
+RECIPES = {'seed': TrainConfig, 'best': best_recipe_config, 'adversarial fgsm': partial(robust_recipe_config, 'fgsm'),
+           'adversarial pgd': partial(robust_recipe_config, 'pgd')}   # the function that makes each recipe's settings
 
 def recipe_defaults(setting:str, # a setting every recipe has, e.g. 'epochs'
                    )->str:
-    "Each recipe's default value of `setting`, as help text: 'seed: 5, best: 12, adversarial: 17'."
-    return ', '.join(f'{name}: {getattr(config, setting)}' for name, config in RECIPES.items())
+    "Each recipe's default value of `setting`, as help text: 'seed: 5, best: 12, adversarial: 17' (fgsm and pgd apart where they differ)."
+    values = {name: getattr(make(), setting) for name, make in RECIPES.items()}
+    if values['adversarial fgsm'] == values['adversarial pgd']: values = {'seed': values['seed'], 'best': values['best'], 'adversarial': values['adversarial pgd']}
+    return ', '.join(f'{name}: {value}' for name, value in values.items())
 
 def recipe_flag(help:str,    # what the flag sets
                 setting:str, # the `TrainConfig` field it sets
@@ -199,7 +202,7 @@ def train_from_data_flag(config, data, out, overwrite, skip_bad, verbose,
 
 @call_parse
 def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'best' (06_model_selection's); flags not given take the chosen recipe's defaults
-                adversarial:str=None,      # 'fgsm' or 'pgd': train 09_adversarial's robust recipe instead (fast FGSM or PGD adversarial training)
+                adversarial:str=None,      # 'pgd' or 'fgsm': train 09_adversarial's robust recipe instead (PGD adversarial training of a deeper CNN, or the faster, weaker fast FGSM)
                 epsilon:Param(f'with --adversarial: the L-infinity radius of the training attack, raw pixel units (default {AdversarialConfig.epsilon})', float)=None,
                 epochs:recipe_flag('passes over the training data', 'epochs', int)=None,
                 batch_size:recipe_flag('images per gradient step, the global batch over all workers', 'batch_size', int)=None,
@@ -227,9 +230,9 @@ def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'bes
         given = dict(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, lr_schedule=lr_schedule)
         given = {k: v for k, v in given.items() if v is not None}   # flags not given keep the recipe's value
         if adversarial and recipe != 'seed': raise ValueError("--adversarial trains 09_adversarial's robust recipe: drop --recipe")
-        if epsilon is not None and not adversarial: raise ValueError("--epsilon needs --adversarial fgsm (or pgd)")
+        if epsilon is not None and not adversarial: raise ValueError("--epsilon needs --adversarial pgd (or fgsm)")
         if epsilon is not None: given['epsilon'] = epsilon
-        make = (partial(AdversarialConfig, attack=adversarial) if adversarial
+        make = (partial(robust_recipe_config, adversarial) if adversarial
                 else best_recipe_config if recipe == 'best' else TrainConfig)
         config = make(**given, seed=seed, precision=precision)
         if checkpoint_every < 1: raise ValueError(f"checkpoint_every must be at least 1, got {checkpoint_every}")

@@ -28,6 +28,18 @@ def test_adversarial_training_writes_every_output(robust_run):
     assert abs(printed - summary['pgd_test_accuracy']) < 1e-4
     assert metrics['class_names'][0] == 'T-shirt/top' and len(metrics['history']['val_pgd_accuracy']) == 1
 
+def test_pgd_recipe_trains_the_deeper_network(tmp_path):
+    "`--adversarial pgd` without other flags takes the PGD recipe's settings: its attack steps and the two-convolution stages."
+    from imgdl_nb.adversarial import robust_recipe_config
+    import keras
+    out = tmp_path / 'pgd'
+    done = run_command(*SMALL, '--max-train-images', '1000', '--max-test-images', '300', '--adversarial', 'pgd', '--out', out)
+    assert done.returncode == 0, done.stderr[-3000:]
+    config, recipe = json.loads((out / 'metrics.json').read_text())['config'], robust_recipe_config('pgd')
+    assert (config['attack'], config['steps'], config['depth'], config['epsilon']) == ('pgd', recipe.steps, recipe.depth, 0.1)
+    layers = [l.name for l in keras.models.load_model(out / 'model.keras').layers]
+    assert layers[:3] == ['conv1', 'conv1_2', 'pool1'] and recipe.depth == 2
+
 def test_attack_command_end_to_end(robust_run, tmp_path):
     "The curve, the JSON and the gallery from a saved run; the printed accuracy is the stored one; no overwrite."
     run, _, _ = robust_run

@@ -1,13 +1,13 @@
 """The robust recipe (goal: >= 88% clean test accuracy and >= 77% under PGD-50 with 5 restarts at ε = 0.1, trained in <= 30 minutes).
 
-    python bench/adversarial.py [--seeds 0] [--out bench/results/adversarial.json] [--keep FOLDER]
+    python bench/adversarial.py [--attack pgd] [--seeds 0] [--out bench/results/adversarial.json] [--keep FOLDER]
 
 Every step is an installed command in its own process, on all 54,000 training images (6,000 held out for
 validation) and the 10,000 test images:
 
-1. `imgdl_train --adversarial fgsm --epsilon 0.1` trains the robust recipe (fast FGSM adversarial training). Its
-   training time is the sum of the epochs' wall-clock seconds as metrics.json records them (validation and the
-   guard's PGD check after each epoch included).
+1. `imgdl_train --adversarial pgd --epsilon 0.1` trains the robust recipe (PGD adversarial training; `--attack fgsm`:
+   the fast FGSM recipe, stored by default in adversarial_fgsm.json). Its training time is the sum of the epochs'
+   wall-clock seconds as metrics.json records them (validation and the guard's PGD check after each epoch included).
 2. `imgdl_attack` attacks the saved model on the whole test set at ε = 0.1: FGSM, PGD-20, PGD-50 with 5 restarts (the
    goal's attack), and PGD-50 on the margin loss of Carlini & Wagner as a cross-check of the cross-entropy attack.
    Each reports its attack throughput: test images attacked per second, from robustness.json.
@@ -31,10 +31,10 @@ def command(name:str, *args)->subprocess.CompletedProcess:
     if done.returncode: sys.exit(f'{name} {" ".join(map(str, args))} failed:\n{done.stderr[-3000:]}')
     return done
 
-def robust_training(seed:int, folder:Path)->dict:
-    "Train the robust recipe with the command; its clean accuracy, training time and per-epoch history."
+def robust_training(attack:str, seed:int, folder:Path)->dict:
+    "Train the robust recipe of `attack` with the command; its clean accuracy, training time and per-epoch history."
     load, start = os.getloadavg(), time.perf_counter()
-    command('imgdl_train', '--adversarial', 'fgsm', '--epsilon', '0.1', '--seed', seed, '--out', folder, '--quiet')
+    command('imgdl_train', '--adversarial', attack, '--epsilon', '0.1', '--seed', seed, '--out', folder, '--quiet')
     m = json.loads((folder/'metrics.json').read_text())
     return dict(seed=seed, clean_accuracy=m['test_accuracy'], train_seconds=float(sum(m['epoch_seconds'])), epochs=len(m['epoch_seconds']),
                 epoch_seconds=m['epoch_seconds'], command_seconds=time.perf_counter() - start, val_pgd_accuracy=m['history']['val_pgd_accuracy'],
@@ -46,7 +46,7 @@ def attack(model:Path, name:str, folder:Path)->dict:
     r = json.loads((folder/name/'robustness.json').read_text())
     return dict(attack=name, accuracy=r['accuracy'][0], seconds=r['seconds'][0], images_per_second=r['images_per_second'][0], images=r['images'])
 
-def standard_epoch_seconds(folder:Path)->dict:
+def standard_epoch_seconds(attack:str, folder:Path)->dict:
     "Seconds per epoch of standard training: the default recipe (command, 2 epochs; the second is steady) and the robust network without attack."
     command('imgdl_train', '--epochs', '2', '--out', folder/'default', '--quiet')
     default = json.loads((folder/'default'/'metrics.json').read_text())['epoch_seconds']
@@ -54,8 +54,8 @@ def standard_epoch_seconds(folder:Path)->dict:
     from imgdl_nb.data import load_fashion_mnist
     from imgdl_nb.preprocess import prepare_splits
     from imgdl_nb.train import train
-    from imgdl_nb.adversarial import AdversarialConfig, robust_recipe_network
-    config = AdversarialConfig(epochs=2)
+    from imgdl_nb.adversarial import robust_recipe_config, robust_recipe_network
+    config = robust_recipe_config(attack, epochs=2)
     def build(c, shape, n, steps):   # the robust recipe's network and optimizer, trained on clean images
         keras.utils.set_random_seed(c.seed)
         model = robust_recipe_network(c, shape, n)
@@ -68,21 +68,23 @@ def standard_epoch_seconds(folder:Path)->dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--attack', choices=('pgd', 'fgsm'), default='pgd', help="the recipe's training attack (imgdl_train --adversarial)")
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
-    parser.add_argument('--out', default=str(Path(__file__).parent/'results'/'adversarial.json'))
+    parser.add_argument('--out', help='default: bench/results/adversarial.json (pgd) or adversarial_fgsm.json')
     parser.add_argument('--keep', help='a new folder to keep the trained runs and attack outputs in (default: a temporary folder)')
     args = parser.parse_args()
+    args.out = args.out or str(Path(__file__).parent/'results'/('adversarial.json' if args.attack == 'pgd' else 'adversarial_fgsm.json'))
     if args.keep and Path(args.keep).exists(): sys.exit(f'--keep {args.keep} already exists; name a new folder')
-    results = dict(machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores", cpu=cpu_description(), goals=GOALS, runs=[])
+    results = dict(attack=args.attack, machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores", cpu=cpu_description(), goals=GOALS, runs=[])
     save = lambda: Path(args.out).write_text(json.dumps(results, indent=2))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as d:
         if args.keep: Path(args.keep).mkdir(parents=True); d = args.keep
         for seed in args.seeds:   # every training first, then the standard epochs: the timed steps run back to back
-            run = robust_training(seed, Path(d)/f'robust-{seed}'); results['runs'].append(run); save()
+            run = robust_training(args.attack, seed, Path(d)/f'robust-{seed}'); results['runs'].append(run); save()
             print(f"seed {seed}: clean test accuracy {run['clean_accuracy']:.4f}, training {run['train_seconds']:.0f} s "
                   f"({run['epochs']} epochs, {run['train_seconds'] / run['epochs']:.1f} s each; load {run['load_before'][0]:.2f} -> {run['load_after'][0]:.2f})", flush=True)
-        results['epoch_seconds'] = standard_epoch_seconds(Path(d)); save()
+        results['epoch_seconds'] = standard_epoch_seconds(args.attack, Path(d)); save()
         for seed, run in zip(args.seeds, results['runs']):
             run['attacks'] = {}
             for name in ATTACKS:

@@ -3,7 +3,7 @@
     python bench/robust_trials.py NAME [setting=value ...] [--threads 2] [--out bench/results/robust_trials.jsonl]
 
 e.g. `python bench/robust_trials.py trades3 attack=pgd trades_beta=3`. Each setting is a field of
-`imgdl_nb.adversarial.AdversarialConfig` (the recipe's defaults fill the rest). The variant trains with
+`imgdl_nb.adversarial.AdversarialConfig` (its defaults, the fast FGSM recipe, fill the rest). The variant trains with
 `train_robust` on the 54,000 training images, then is measured on validation images the guard does not see:
 clean accuracy on all 6,000 and accuracy under PGD-20 (one restart) at the training ε on 3,000 of them
 (images 1,000-3,999; the guard uses the first 1,000). One JSON line per variant is appended to --out, with the

@@ -179,7 +179,8 @@ def recipe_defaults(setting:str, # a setting every recipe has, e.g. 'epochs'
                    )->str:
     "Each recipe's default value of `setting`, as help text: 'seed: 5, best: 12, adversarial: 17' (fgsm and pgd apart where they differ)."
     values = {name: getattr(make(), setting) for name, make in RECIPES.items()}
-    if values['adversarial fgsm'] == values['adversarial pgd']: values = {'seed': values['seed'], 'best': values['best'], 'adversarial': values['adversarial pgd']}
+    fgsm, pgd = values.pop('adversarial fgsm'), values.pop('adversarial pgd')
+    values |= {'adversarial': pgd} if fgsm == pgd else {'adversarial fgsm': fgsm, 'adversarial pgd': pgd}
     return ', '.join(f'{name}: {value}' for name, value in values.items())
 
 def recipe_flag(help:str,    # what the flag sets

@@ -7,12 +7,12 @@ __all__ = ['PRUNABLE', 'SCOPES', 'QUANTIZATIONS', 'SEED_LAYERS', 'COMPRESS_FILES
            'prunable_layers', 'check_sparsity', 'magnitude_masks', 'MagnitudePruning', 'sparsity', 'fine_tune', 'prune',
            'file_sizes', 'keras_file_bytes', 'sparsity_sweep', 'sparsity_plot', 'check_quantization',
            'check_representative', 'native_output_hidden', 'to_tflite', 'affine_quantize', 'affine_dequantize',
-           'LiteModel', 'alternating_seconds', 'seconds_per_call', 'lite_speeds', 'lite_speed', 'keras_speed',
-           'quantization_table', 'layer_alone', 'layer_latencies', 'l1_norms', 'largest', 'structured_prune',
-           'structured_models', 'speed_table', 'distillation_loss', 'DistillationLoss', 'student_cnn',
-           'teacher_log_probabilities', 'train_student', 'distillation_comparison', 'summary_line',
-           'adversarial_test_images', 'variant_row', 'compression_report', 'accuracy_size_plot', 'run_splits',
-           'compress_and_report', 'imgdl_compress', 'compress_command']
+           'LiteModel', 'alternating_seconds', 'seconds_per_call', 'lite_speeds', 'keras_speed', 'quantization_table',
+           'layer_alone', 'layer_latencies', 'l1_norms', 'largest', 'structured_prune', 'structured_models',
+           'speed_table', 'distillation_loss', 'DistillationLoss', 'student_cnn', 'teacher_log_probabilities',
+           'train_student', 'distillation_comparison', 'summary_line', 'adversarial_test_images', 'variant_row',
+           'compression_report', 'accuracy_size_plot', 'run_splits', 'compress_and_report', 'imgdl_compress',
+           'compress_command']
 
 # %% ../nbs/10_compression.ipynb #a4541c73
 import contextlib, gzip, io, json, os, tempfile, time, warnings
@@ -313,10 +313,6 @@ def lite_speeds(lites:dict, # name -> `LiteModel`
     n = len(images[:batch_size])
     return {name: {'latency_us': 1e6 * latency[name], 'images_per_second': n / batched[name]} for name in lites}
 
-def lite_speed(lite:LiteModel, images, calls:int=200, batch_size:int=256)->dict:
-    "`lite_speeds` of one model."
-    return lite_speeds({'model': lite}, images, calls, batch_size)['model']
-
 # %% ../nbs/10_compression.ipynb #be113553
 def keras_speed(model:keras.Model, images, calls:int=50, batch_size:int=256)->dict:
     "The same two speeds for a Keras model: `predict_on_batch` on one image, `predict_on_batch` on `batch_size`."
@@ -331,10 +327,11 @@ def quantization_table(model:keras.Model, data:PreparedData, tflite_models:dict,
     keras_accuracy = accuracy(data.y_test, model.predict(data.x_test, batch_size=1024, verbose=0).argmax(1))
     rows = [{'model': 'Keras float32', 'test accuracy': keras_accuracy, 'file bytes': len(keras_file_bytes(model)),
              **keras_speed(float32_copy(model), data.x_test, max(10, calls // 4))}]
-    for mode, content in tflite_models.items():
-        lite = LiteModel(content)
-        rows.append({'model': f'{mode} .tflite', 'test accuracy': accuracy(data.y_test, lite.predict(data.x_test).argmax(1)),
-                     'file bytes': len(content), **lite_speed(lite, data.x_test, calls)})
+    lites = {f'{mode} .tflite': LiteModel(content) for mode, content in tflite_models.items()}
+    speeds = lite_speeds(lites, data.x_test, calls)   # the .tflite models timed in turn
+    for name, lite in lites.items():
+        rows.append({'model': name, 'test accuracy': accuracy(data.y_test, lite.predict(data.x_test).argmax(1)),
+                     'file bytes': len(lite.content), **speeds[name]})
     table = pd.DataFrame(rows)
     base = table.set_index('model').loc['float32 .tflite']
     return table.assign(**{'× smaller': base['file bytes'] / table['file bytes'], '× per-image speed': base['latency_us'] / table['latency_us']})
@@ -353,8 +350,8 @@ def layer_latencies(model:keras.Model, names=('conv1', 'conv2', 'dense'), modes=
     for name in names:
         alone = layer_alone(model, name)
         sample = rng.normal(size=(200,) + alone.input_shape[1:]).astype('float32')
-        rows.append({'layer': name, 'FLOPs': flops_per_image(alone)} |
-                    {f'{m} µs': lite_speed(LiteModel(to_tflite(alone, m, sample)), sample, calls, batch_size=16)['latency_us'] for m in modes})
+        speeds = lite_speeds({m: LiteModel(to_tflite(alone, m, sample)) for m in modes}, sample, calls, batch_size=16)
+        rows.append({'layer': name, 'FLOPs': flops_per_image(alone)} | {f'{m} µs': speeds[m]['latency_us'] for m in modes})
     return pd.DataFrame(rows)
 
 # %% ../nbs/10_compression.ipynb #a142816f
@@ -398,14 +395,12 @@ def structured_models(model:keras.Model, data:PreparedData, keeps=(0.75, 0.5, 0.
 def speed_table(models:dict, # name -> Keras model, or (model, accuracy before fine-tuning)
                 data:PreparedData, calls:int=500)->pd.DataFrame:
     "Parameters, nonzero weights, FLOPs, float32 LiteRT latency and test accuracy of each model."
-    rows = []
-    for name, entry in models.items():
-        m, before = entry if isinstance(entry, tuple) else (entry, None)
-        rows.append({'model': name, 'parameters': m.count_params(), 'nonzero weights': int(sum((w != 0).sum() for w in m.get_weights())),
-                     'FLOPs': flops_per_image(m), 'latency_us': lite_speed(LiteModel(to_tflite(m)), data.x_test, calls)['latency_us'],
-                     'accuracy right after the cut': before,
-                     'test accuracy': accuracy(data.y_test, m.predict(data.x_test, batch_size=1024, verbose=0).argmax(1))})
-    return pd.DataFrame(rows)
+    entries = {name: entry if isinstance(entry, tuple) else (entry, None) for name, entry in models.items()}
+    speeds = lite_speeds({name: LiteModel(to_tflite(m)) for name, (m, _) in entries.items()}, data.x_test, calls)
+    return pd.DataFrame([{'model': name, 'parameters': m.count_params(), 'nonzero weights': int(sum((w != 0).sum() for w in m.get_weights())),
+                          'FLOPs': flops_per_image(m), 'latency_us': speeds[name]['latency_us'], 'accuracy right after the cut': before,
+                          'test accuracy': accuracy(data.y_test, m.predict(data.x_test, batch_size=1024, verbose=0).argmax(1))}
+                         for name, (m, before) in entries.items()])
 
 # %% ../nbs/10_compression.ipynb #04269fea
 def distillation_loss(labels,                  # (N,) true classes
@@ -433,8 +428,8 @@ class DistillationLoss(keras.losses.Loss):
 
 # %% ../nbs/10_compression.ipynb #8b4718d7
 def student_cnn(input_shape:tuple=(28, 28, 1), n_classes:int=10,
-                filters:tuple=(16, 32), dense:int=32, dtype_policy:str='float32')->keras.Model:
-    "The distillation student: the seed CNN with (16, 32) filters and 32 dense units."
+                filters:tuple=(32, 64), dense:int=32, dtype_policy:str='float32')->keras.Model:
+    "The distillation student: the seed CNN's convolutions and a quarter of its dense units (32)."
     return regularized_cnn(input_shape, n_classes, filters=filters, dense=dense, dtype_policy=dtype_policy)
 
 def teacher_log_probabilities(teacher:keras.Model, images, batch_size:int=1024)->np.ndarray:
@@ -444,11 +439,12 @@ def teacher_log_probabilities(teacher:keras.Model, images, batch_size:int=1024)-
 def train_student(data:PreparedData, config:TrainConfig=None,
                   teacher_log_probs:np.ndarray=None, # for `data.x_train`; None: train on the labels alone
                   alpha:float=0.1, temperature:float=4.,
+                  filters:tuple=(32, 64), dense:int=32,     # the student's size (`student_cnn`)
                   verbose:int=0)->TrainResult:
     "Train `student_cnn` with the default recipe's optimizer, on the labels alone or distilled from a teacher."
     config = config or TrainConfig()
     keras.utils.set_random_seed(config.seed)
-    student = student_cnn(data.x_train.shape[1:], len(data.class_names))
+    student = student_cnn(data.x_train.shape[1:], len(data.class_names), filters, dense)
     targets, loss, trained = data.y_train, keras.losses.SparseCategoricalCrossentropy(), student
     if teacher_log_probs is not None:
         targets = np.concatenate([data.y_train[:, None], teacher_log_probs], 1).astype('float32')
@@ -460,13 +456,15 @@ def train_student(data:PreparedData, config:TrainConfig=None,
     return TrainResult(student, history.history, timer.seconds, images_per_second(len(data.x_train), timer.seconds), config)
 
 # %% ../nbs/10_compression.ipynb #22098f88
-def distillation_comparison(data:PreparedData, teacher_log_probs:np.ndarray, seeds=(0, 1, 2), epochs:int=5,
+def distillation_comparison(data:PreparedData, teacher_log_probs:np.ndarray, seeds=(0, 1, 2),
+                            epochs:int=30,       # epochs of the distilled student
+                            alone_epochs:int=15, # epochs of the student alone (each count the best for it on the validation split)
                             alpha:float=0.5, temperature:float=2.)->tuple:
     "(test accuracy of the student alone and distilled, one row per seed; the distilled students). Same initial weights in each pair."
     rows, students = [], {}
     for seed in seeds:
-        config = TrainConfig(epochs=epochs, seed=seed)
-        pair = {'alone': train_student(data, config), 'distilled': train_student(data, config, teacher_log_probs, alpha, temperature)}
+        pair = {'alone': train_student(data, TrainConfig(epochs=alone_epochs, seed=seed)),
+                'distilled': train_student(data, TrainConfig(epochs=epochs, seed=seed), teacher_log_probs, alpha, temperature)}
         rows.append({'seed': seed} | {name: accuracy(data.y_test, r.model.predict(data.x_test, batch_size=1024, verbose=0).argmax(1)) for name, r in pair.items()})
         students[seed] = pair['distilled'].model
     return pd.DataFrame(rows).set_index('seed'), students
@@ -508,7 +506,8 @@ def compression_report(variants:list, # (name, Keras model, quantization) for ea
     for (name, network, quantization), lite in zip(variants, lites):
         if attack_images and id(network) not in attacked: attacked[id(network)] = adversarial_test_images(network, data, raw_test, epsilon, attack_images)
         rows.append(variant_row(name, network, lite, data, quantization, attacked.get(id(network)), epsilon))
-    table = pd.DataFrame(rows).assign(latency_us=[lite_speed(lite, data.x_test, calls)['latency_us'] for lite in lites])
+    speeds = lite_speeds(dict(enumerate(lites)), data.x_test, calls)   # all variants timed in turn
+    table = pd.DataFrame(rows).assign(latency_us=[speeds[i]['latency_us'] for i in range(len(lites))])
     return table.assign(**{'× smaller (gzip)': table['.tflite bytes'].iloc[0] / table['.tflite gzip bytes']}), lites
 
 # %% ../nbs/10_compression.ipynb #f08fb182

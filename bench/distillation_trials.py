@@ -3,7 +3,7 @@
     python bench/distillation_trials.py EPOCHS ALPHA TEMPERATURE [--seeds 0] [--filters 32,64] [--dense 32]
         [--teacher runs/distillation_teacher.keras] [--out bench/results/distillation_trials.jsonl]
 
-ALPHA `none` trains the student on the labels alone. The teacher is the best recipe without label smoothing
+ALPHA `none` trains the student on the labels alone (no teacher needed). The teacher is the best recipe without label smoothing
 (`train_best(data, best_recipe_config(label_smoothing=0.))`, seed 0), trained once and saved to --teacher; later
 trials load it (delete the file to retrain it). Each trial trains `train_student` (the default recipe's optimizer and
 cosine schedule, no augmentation) on the 54,000 training images and appends one JSON line per seed to --out: the
@@ -29,12 +29,12 @@ def main():
     from imgdl_nb.compression import train_student, teacher_log_probabilities
     (xa, ya), (xt, yt) = load_fashion_mnist()
     data = prepare_splits(xa, ya, xt, yt)
-    if Path(args.teacher).exists(): teacher = keras.models.load_model(args.teacher)
-    else:
+    distilled, teacher_probs = args.alpha.lower() != 'none', None
+    if distilled and Path(args.teacher).exists(): teacher = keras.models.load_model(args.teacher)
+    elif distilled:
         teacher = train_best(data, best_recipe_config(label_smoothing=0.), verbose=0).model
-        teacher.save(args.teacher)
-    distilled = args.alpha.lower() != 'none'
-    teacher_probs = teacher_log_probabilities(teacher, data.x_train) if distilled else None
+        Path(args.teacher).parent.mkdir(parents=True, exist_ok=True); teacher.save(args.teacher)
+    if distilled: teacher_probs = teacher_log_probabilities(teacher, data.x_train)
     filters = tuple(int(f) for f in args.filters.split(','))
     for seed in (int(s) for s in args.seeds.split(',')):
         load = os.getloadavg()

@@ -519,7 +519,8 @@ def accuracy_size_plot(report:pd.DataFrame)->plt.Figure:
     for ax, column in zip(axes[0], ['test accuracy'] + ([attack] if attack else [])):
         for (size, value, name), color in zip(zip(kb, report[column], names), plt.cm.tab10.colors):
             ax.scatter(size, value, s=45, color=color, label=name, zorder=3)
-        ax.set_xscale('log'); ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f'{v:g}')); ax.xaxis.set_minor_formatter(plt.NullFormatter())
+        ax.set_xscale('log'); ax.set_xticks([t for t in (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if kb.min() / 1.5 <= t <= kb.max() * 1.5])
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f'{v:g}')); ax.xaxis.set_minor_formatter(plt.NullFormatter())
         ax.set(xlabel='.tflite file, gzipped (KB, log scale)', ylabel=column); ax.grid(alpha=0.3, which='both')
     axes[0][-1].legend(fontsize=7, loc='best')
     fig.tight_layout()

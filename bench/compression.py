@@ -106,10 +106,11 @@ def main():
         t = {'accuracy': test(lambda x: teacher.predict(x, batch_size=1024, verbose=0)), 'parameters': teacher.count_params(),
              'student_parameters': student_cnn().count_params(), 'seconds': time.perf_counter() - start}
         print(f"5. teacher: {t['accuracy']:.4f}, {t['parameters']:,} parameters ({t['seconds']:.0f} s)", flush=True)
+        settings = dict(alpha=0.5, temperature=2.)   # chosen on the validation split (bench/distillation_trials.py)
         table, _ = distillation_comparison(data, teacher_log_probabilities(teacher, data.x_train), [int(s) for s in args.seeds.split(',')],
-                                           args.student_epochs, args.alone_epochs, alpha=0.5, temperature=2.)
+                                           args.student_epochs, args.alone_epochs, **settings)
         gain, spread = float((table['distilled'] - table['alone']).mean()), float(max(table['alone'].std(ddof=1), table['distilled'].std(ddof=1)))
-        result['distillation'] = t | {'epochs': args.student_epochs, 'alone_epochs': args.alone_epochs, 'alpha': 0.5, 'temperature': 2.0, 'runs': table.reset_index().to_dict(orient='records'), 'gain': gain, 'spread': spread}; save()
+        result['distillation'] = t | {'epochs': args.student_epochs, 'alone_epochs': args.alone_epochs, **settings, 'runs': table.reset_index().to_dict(orient='records'), 'gain': gain, 'spread': spread}; save()
         print(table.round(4).to_string(), flush=True)
         verdict('distillation', gain > spread, f"distilled {table['distilled'].mean():.4f} ± {table['distilled'].std(ddof=1):.4f} vs alone "
                 f"{table['alone'].mean():.4f} ± {table['alone'].std(ddof=1):.4f}: gain {100 * gain:+.2f} points, spread {100 * spread:.2f} (goal: gain > spread)")

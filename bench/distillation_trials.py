@@ -39,7 +39,7 @@ def main():
     for seed in (int(s) for s in args.seeds.split(',')):
         load = os.getloadavg()
         result = train_student(data, TrainConfig(epochs=args.epochs, seed=seed), teacher_probs,
-                               float(args.alpha) if distilled else 0., args.temperature, filters=filters, dense=args.dense)
+                               float(args.alpha) if distilled else 0., args.temperature, size=dict(filters=filters, dense=args.dense))
         measured = lambda x, y: accuracy(y, result.model.predict(x, batch_size=1024, verbose=0).argmax(1))
         row = {'epochs': args.epochs, 'alpha': float(args.alpha) if distilled else None, 'temperature': args.temperature if distilled else None,
                'seed': seed, 'filters': filters, 'dense': args.dense, 'parameters': result.model.count_params(),

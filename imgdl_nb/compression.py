@@ -439,12 +439,12 @@ def teacher_log_probabilities(teacher:keras.Model, images, batch_size:int=1024)-
 def train_student(data:PreparedData, config:TrainConfig=None,
                   teacher_log_probs:np.ndarray=None, # for `data.x_train`; None: train on the labels alone
                   alpha:float=0.1, temperature:float=4.,
-                  filters:tuple=(32, 64), dense:int=32,     # the student's size (`student_cnn`)
+                  size:dict=None,          # keyword arguments of `student_cnn` (e.g. `filters`, `dense`); None: its defaults
                   verbose:int=0)->TrainResult:
     "Train `student_cnn` with the default recipe's optimizer, on the labels alone or distilled from a teacher."
     config = config or TrainConfig()
     keras.utils.set_random_seed(config.seed)
-    student = student_cnn(data.x_train.shape[1:], len(data.class_names), filters, dense)
+    student = student_cnn(data.x_train.shape[1:], len(data.class_names), **(size or {}))
     targets, loss, trained = data.y_train, keras.losses.SparseCategoricalCrossentropy(), student
     if teacher_log_probs is not None:
         targets = np.concatenate([data.y_train[:, None], teacher_log_probs], 1).astype('float32')

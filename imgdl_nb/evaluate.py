@@ -23,6 +23,7 @@ import keras
 from fastcore.script import anno_parser
 from .data import CLASS_NAMES, check_labels, write_atomically
 from .preprocess import PixelStats
+from .models import linked_stack
 
 # %% ../nbs/04_evaluate.ipynb #e3e12c98
 def accuracy(labels:np.ndarray,      # true class indices, (N,)
@@ -175,12 +176,10 @@ def confusion_explorer(images:np.ndarray,     # raw test images
     n, names, layout = len(evaluation.class_names), list(evaluation.class_names), widgets.Layout()
     matrix = evaluation.confusion
     start = np.unravel_index(np.argmax(matrix - np.diag(np.diag(matrix))), matrix.shape)   # the most frequent confusion
-    rows = [widgets.Stack([pair_view(images, evaluation, j, c, k, layout) for c in range(n)], selected_index=int(start[1])) for j in range(n)]
-    views = widgets.Stack(rows, selected_index=int(start[0]))
     true = widgets.Dropdown(options=names, index=int(start[0]), description='true')
     predicted = widgets.Dropdown(options=names, index=int(start[1]), description='predicted')
-    widgets.jslink((true, 'index'), (views, 'selected_index'))
-    for row in rows: widgets.jslink((predicted, 'index'), (row, 'selected_index'))
+    view = lambda j, c: pair_view(images, evaluation, j, c, k, layout)
+    views = linked_stack(view, [range(n), range(n)], [true, predicted], [int(s) for s in start], layout)
     return widgets.VBox([widgets.HBox([true, predicted]), views])
 
 # %% ../nbs/04_evaluate.ipynb #9a4eb3a9

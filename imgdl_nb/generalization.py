@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import ipywidgets as widgets
 import PIL.Image
 from .preprocess import PreparedData, PixelStats, stratified_subset
-from .models import check_input_shape
+from .models import check_input_shape, linked_stack
 from .train import (TrainConfig, TrainResult, choose_dtype_policy,
     learning_rate_schedule, compiled_seed_cnn, train, same_weights)
 
@@ -244,19 +244,14 @@ def augmentation_explorer(images:np.ndarray, # a few normalized test images, (m,
                          )->widgets.VBox:
     "Choose an image, an augmentation and its strength; see `n` augmented samples (precomputed: works without a kernel)."
     k0, l0 = kinds.index(start[0]), start[1]
-    stack = lambda children, index: widgets.Stack(children, selected_index=index)
-    per_image = [stack([stack([augmentation_view(image, kind, level, stats, n, seed) for level in range(5)], l0) for kind in kinds], k0)
-                 for image in images]
-    captions = stack([stack([widgets.HTML(f'<b>{kind}</b>, strength {level}: {setting_text(augmentation_setting(kind, level))} '
-                                          f'<small>(the original, then {n} samples)</small>') for level in range(5)], l0) for kind in kinds], k0)
     choice = widgets.Dropdown(options=[(f'{class_names[l]} (image {k})', k) for k, l in enumerate(labels)], description='image')
-    kind = widgets.Dropdown(options=list(kinds), value=kinds[k0], description='augmentation')
-    strength = widgets.SelectionSlider(options=[str(l) for l in range(5)], value=str(l0), description='strength')
-    views = stack(per_image, 0)
-    widgets.jslink((choice, 'index'), (views, 'selected_index'))
-    for by_kind in per_image + [captions]:
-        widgets.jslink((kind, 'index'), (by_kind, 'selected_index'))
-        for by_level in by_kind.children: widgets.jslink((strength, 'index'), (by_level, 'selected_index'))
+    kind = widgets.Dropdown(options=list(kinds), value=start[0], description='augmentation')
+    strength = widgets.SelectionSlider(options=[str(l) for l in range(5)], value=str(start[1]), description='strength')
+    caption = lambda name, level: (f'<b>{name}</b>, strength {level}: {setting_text(augmentation_setting(name, level))} '
+                                   f'<small>(the original, then {n} samples)</small>')
+    captions = linked_stack(caption, [kinds, range(5)], [kind, strength], start)
+    view = lambda i, name, level: augmentation_view(images[i], name, level, stats, n, seed)
+    views = linked_stack(view, [range(len(images)), kinds, range(5)], [choice, kind, strength], (0, *start))
     return widgets.VBox([widgets.HBox([choice, kind, strength]), captions, views])
 
 # %% ../nbs/05_generalization.ipynb #192b52bb

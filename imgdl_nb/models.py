@@ -97,15 +97,22 @@ def conv_params_view(k:int, c_in:int, c_out:int)->str: # HTML
     return (f'<p>(k²·c<sub>in</sub> + 1)·c<sub>out</sub> = ({k}²·{c_in} + 1)·{c_out} = <b>{conv_param_count(k, k, c_in, c_out):,}</b> '
             f'parameters: {k*k*c_in*c_out:,} weights and {c_out} biases, whatever the input size.</p>')
 
-def linked_stack(view, options:list, controls:list, start:tuple)->widgets.Stack:
-    "Nested `Stack`s of `HTML(view(*choice))`, one level per option list; `controls[d]` picks level d's view by `jslink`."
-    shared = {}   # one layout and one style for every view: a smaller stored state
+def linked_stack(view,                       # view(*choice) -> HTML text, or a widget
+                 options:list,               # the choices of each level, e.g. [kernels, paddings]
+                 controls:list,              # per level, the widget whose `index` picks the choice
+                 start:tuple,                # the choice shown first, one per level
+                 layout:widgets.Layout=None, # shared by every stack (and text view): a smaller stored state
+                )->widgets.Stack:
+    "Nested `Stack`s of the views `view(*choice)`, one level per option list; `controls[d]` picks level d's view by `jslink`."
+    shared = dict(layout=layout or widgets.Layout())   # text views also share one style
     def level(choice, d):
         if d == len(options):
-            html = widgets.HTML(view(*choice), **shared)
-            shared.update(layout=html.layout, style=html.style)
+            shown = view(*choice)
+            if not isinstance(shown, str): return shown
+            html = widgets.HTML(shown, **shared)
+            shared['style'] = html.style
             return html
-        stack = widgets.Stack([level(choice + (o,), d + 1) for o in options[d]], layout=shared.get('layout'),
+        stack = widgets.Stack([level(choice + (o,), d + 1) for o in options[d]], layout=shared['layout'],
                               selected_index=list(options[d]).index(start[d]))
         widgets.jslink((controls[d], 'index'), (stack, 'selected_index'))
         return stack

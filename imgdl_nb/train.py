@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import PIL.Image
 from .data import check_labels
 from .preprocess import PreparedData, make_dataset
-from .models import seed_cnn
+from .models import seed_cnn, linked_stack
 
 # %% ../nbs/03_train.ipynb #7ac29308
 def cross_entropy(labels:np.ndarray,        # true class indices, (N,)
@@ -104,8 +104,7 @@ def small_png(fig:plt.Figure, dpi:int=80, colors:int=16)->bytes:
 def schedule_view(kind:str, peak_lr:float, warmup:float, epochs:int, # the schedule shown
                   steps_per_epoch:int=211,  # 54,000 images at batch 256
                   max_lr:float=1e-2, max_epochs:int=12, # fixed axes, so views compare
-                  **kwargs,                 # passed to `widgets.HTML`, e.g. a shared `layout`
-                 )->widgets.HTML:
+                 )->str: # HTML
     "One view of the schedule explorer, as HTML: the curve (default recipe in grey) beside its numbers."
     T = epochs * steps_per_epoch
     rates, default = learning_rate_curve(kind, peak_lr, T, warmup), learning_rate_curve('cosine', 4e-3, 5 * steps_per_epoch)
@@ -117,8 +116,8 @@ def schedule_view(kind:str, peak_lr:float, warmup:float, epochs:int, # the sched
     png = base64.b64encode(small_png(fig)).decode()
     numbers = (f'{T:,} steps ({epochs} × {steps_per_epoch})<br>warm-up: {round(warmup * T):,} steps<br>'
                f'start η = {rates[0]:.1e}<br>end η = {rates[-1]:.1e}<br>mean η = {rates.mean():.1e}')
-    return widgets.HTML(f'<div style="display:flex;align-items:center;gap:12px"><img src="data:image/png;base64,{png}" '
-                        f'alt="{kind} learning-rate schedule"><div>{numbers}</div></div>', **kwargs)
+    return (f'<div style="display:flex;align-items:center;gap:12px"><img src="data:image/png;base64,{png}" '
+            f'alt="{kind} learning-rate schedule"><div>{numbers}</div></div>')
 
 def schedule_explorer(peaks=(1e-3, 4e-3, 1e-2), # choices of $\eta_{max}$
                       warmups=(0., 0.1, 0.3),   # choices of $w$
@@ -130,14 +129,9 @@ def schedule_explorer(peaks=(1e-3, 4e-3, 1e-2), # choices of $\eta_{max}$
                 widgets.SelectionSlider(options=[f'{p:g}' for p in peaks], description='peak η'),
                 widgets.SelectionSlider(options=[f'{w:g}' for w in warmups], description='warm-up'),
                 widgets.SelectionSlider(options=[str(e) for e in epochs], description='epochs')]
-    levels, layout, style = [[] for _ in controls], widgets.Layout(), widgets.HTML().style  # shared by all views: a smaller widget state
-    def stack(depth, choice):
-        if depth == len(controls): return schedule_view(*choice, steps_per_epoch=steps_per_epoch, max_lr=max(peaks), max_epochs=max(epochs), layout=layout, style=style)
-        s = widgets.Stack([stack(depth + 1, choice + (o,)) for o in (LR_SCHEDULES, peaks, warmups, epochs)[depth]], selected_index=0, layout=layout)
-        levels[depth].append(s); return s
-    root = stack(0, ())
-    for control, stacks in zip(controls, levels):
-        for s in stacks: widgets.jslink((control, 'index'), (s, 'selected_index'))
+    options = (LR_SCHEDULES, peaks, warmups, epochs)
+    view = lambda *choice: schedule_view(*choice, steps_per_epoch=steps_per_epoch, max_lr=max(peaks), max_epochs=max(epochs))
+    root = linked_stack(view, options, controls, [o[0] for o in options])
     return widgets.VBox([widgets.HBox(controls[:2]), widgets.HBox(controls[2:]), root])
 
 # %% ../nbs/03_train.ipynb #cefb8d72

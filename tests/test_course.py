@@ -75,6 +75,16 @@ def test_student_build(tmp_path):
             assert ('raise NotImplementedError()' if e['kind'] == 'code' else 'YOUR ANSWER HERE') in nb.cells[e['cell']].source
             if e['kind'] == 'code': assert not nb.cells[e['cell']].outputs and not nb.cells[e['check']].outputs
 
+def test_student_section_is_the_student_notebooks_exercise_section():
+    "What `exercises.py test` runs as the student notebook: from the first exercise's heading through the last check, with stubs"
+    nb = ex.nbformat.read(ROOT/'nbs'/'02_models.ipynb', as_version=4)
+    start, cells = ex.student_section(nb)
+    code = [e for e in ex.exercises(nb) if e['kind'] == 'code']
+    assert ex._re_title.search(nb.cells[start].source)[1] == '2.1' and cells[-1][0] == code[-1]['check']
+    assert [title for _, _, title in cells if title] == [e['title'] for e in code]
+    stubs = {i: source for i, source, _ in cells}
+    assert all('raise NotImplementedError()' in stubs[e['cell']] and ex.BEGIN not in stubs[e['cell']] for e in code)
+
 def test_readme_run_times_are_the_measured_ones():
     "README's table of notebook run times is bench/notebook_times.py's stored measurement, for every chapter"
     measured = json.loads((ROOT/'bench'/'results'/'notebook_times.json').read_text())['seconds']

@@ -9,14 +9,14 @@ An exercise is nbgrader's format (../shared/NOTES.md): a markdown cell `### Exer
 cell whose solution sits between `### BEGIN SOLUTION` and `### END SOLUTION` lines followed by a visible check cell,
 or a markdown question followed by a markdown cell with the answer between those lines.
 
-`test` runs every notebook the way `nbdev_test` does (same flags, same workers, slow cells skipped), with one cell
-added before each code exercise: it runs the exercise's student version (the stub nbgrader writes) and then its check,
-in the notebook's own state at that point, and records whether the check failed. Then the teacher's solution and check
-run as usual and must pass. Running the stub in place, instead of executing every student notebook separately, costs
-nothing extra, and it is the same test: each check sees what it would see in the student notebook, where everything
-before the exercise has run, except that earlier exercises are solved. It fails unless every code exercise's check
-fails unsolved and passes solved, and prints "N exercises (C with code checks, W written answers); C checks fail unsolved, C pass solved"."""
-import argparse, json, os, re, shutil, sys, tempfile
+`test` runs every notebook the way `nbdev_test` does (same flags, same workers, slow cells skipped) and executes its
+student version too. A notebook's exercises are its last section, and the student version differs from the teacher's
+only there (checked), so the two share everything before the first exercise: that part runs once. Then one added cell
+executes the student version of the section through its last check, cell by cell as a student runs it (a cell that
+raises does not stop the next), recording whether each check fails; then the teacher's cells of the section run as
+usual, and every check must pass. It fails unless every code exercise's check fails in the student notebook and passes
+in the teacher's, and prints "N exercises (C with code checks, W written answers); C checks fail unsolved, C pass solved"."""
+import argparse, json, re, shutil, sys, tempfile
 from pathlib import Path
 import nbformat
 
@@ -50,13 +50,6 @@ def exercises(nb)->list:
         found.append(e)   # an exercise may have several parts: code, then a written answer
     return found
 
-def student_source(cell)->str:
-    "The source nbgrader's ClearSolutions gives a solution cell."
-    from nbgrader.preprocessors import ClearSolutions
-    nb = nbformat.v4.new_notebook(metadata={'kernelspec': {'language': 'python', 'name': 'python3', 'display_name': 'Python 3'}})
-    nb.cells = [nbformat.from_dict(json.loads(json.dumps(cell)))]
-    return ClearSolutions(enforce_metadata=False).preprocess(nb, {})[0].cells[0].source
-
 def write_student(out:Path):
     "Write the student version of every notebook in nbs/ to `out` (replaced whole, through a temporary folder)."
     tmp = out.with_name(f'.{out.name}.partial'); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
@@ -67,25 +60,34 @@ def write_student(out:Path):
     shutil.rmtree(out, ignore_errors=True); tmp.rename(out)
     print(f'wrote {len(counts)} student notebooks to {out}; {sum(counts)} solutions replaced by stubs')
 
-STUDENT_RUN = '''# the student version of exercise {title!r}, then its check (added by tools/exercises.py; not in the notebook)
-try: exec(compile({stub!r}, 'student version of exercise {number}', 'exec'), globals())
-except NotImplementedError: pass   # the stub of a solution outside a function raises at once, as in the student notebook
-try:
-    exec(compile({check!r}, 'check of exercise {number}', 'exec'), globals())
-    _exercise_outcome = 'passes'
-except BaseException as error: _exercise_outcome = f'fails ({{type(error).__name__}})'
-with open({log!r}, 'a') as _log: _log.write(__import__('json').dumps(dict(notebook={notebook!r}, exercise={title!r}, student=_exercise_outcome)) + '\\n')
-del _exercise_outcome, _log'''
+STUDENT_RUN = '''# the student notebook from here on, as nbgrader's ClearSolutions leaves it (added by tools/exercises.py; not in the notebook)
+for _cell, _source, _exercise in {cells!r}:   # each cell runs, whether or not the one before it raised, as a student runs them
+    try:
+        exec(compile(_source, f'student notebook, cell {{_cell}}', 'exec'), globals())
+        _outcome = 'passes'
+    except BaseException as _error: _outcome = f'fails ({{type(_error).__name__}})'
+    if _exercise:   # a check cell: record its outcome
+        with open({log!r}, 'a') as _log: _log.write(__import__('json').dumps(dict(notebook={notebook!r}, exercise=_exercise, student=_outcome)) + '\\n')'''
+
+def student_section(nb)->tuple:
+    "Where `nb`'s exercise section starts, and its code cells through the last check in the student version: (index, source, exercise title of a check cell, else None)."
+    found = exercises(nb)
+    if not found: return len(nb.cells), []
+    start = max(i for i in range(found[0]['cell'] + 1) if nb.cells[i].cell_type == 'markdown' and _re_title.search(nb.cells[i].source))
+    student = clear_solutions(nb)
+    changed = [i for i, (a, b) in enumerate(zip(nb.cells, student.cells)) if a.source != b.source]
+    if changed and changed[0] < start: raise ValueError(f'cell {changed[0]} changes in the student version but comes before the exercises (cell {start})')
+    checks = {e['check']: e['title'] for e in found if e['kind'] == 'code'}
+    end = max(checks, default=start - 1) + 1   # through the last check: cells after it (a clean-up) run once, with the teacher's
+    return start, [(i, student.cells[i].source, checks.get(i)) for i in range(start, end) if nb.cells[i].cell_type == 'code']
 
 def with_student_runs(nb, notebook:str, log:str):
-    "Insert, before each code exercise of the (nbdev-processed) notebook `nb`, a cell that runs its student version."
+    "Insert, where the exercises of the (nbdev-processed) notebook `nb` start, a cell that executes the student version of the rest."
     from execnb.nbio import mk_cell
     raw = nbformat.from_dict(json.loads(json.dumps(nb)))
-    for e in reversed(exercises(raw)):
-        if e['kind'] != 'code': continue
-        src = STUDENT_RUN.format(title=e['title'], number=e['title'].split(':')[0], stub=student_source(raw.cells[e['cell']]),
-                                 check=raw.cells[e['check']].source, log=log, notebook=notebook)
-        nb.cells.insert(e['cell'], mk_cell(src, 'code'))
+    raw.metadata.setdefault('kernelspec', {'language': 'python', 'name': 'python3', 'display_name': 'Python 3'})   # ClearSolutions' stub language
+    start, cells = student_section(raw)
+    if cells: nb.cells.insert(start, mk_cell(STUDENT_RUN.format(cells=cells, log=log, notebook=notebook), 'code'))
     return nb
 
 def run_tests(paths:list)->int:

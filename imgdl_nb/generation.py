@@ -9,7 +9,9 @@ __all__ = ['CACHE_DIR', 'DEGRADATIONS', 'pixel_classifier', 'classifier_path', '
            'conditional_accuracy', 'nearest_distances', 'memorization_check', 'memorization_plot', 'gaussian_kl',
            'gaussian_log_density', 'reparameterize', 'bernoulli_log_likelihood', 'vae_encoder', 'with_class_maps',
            'vae_decoder', 'VAE', 'TrainedVAE', 'train_vae', 'vae_curves_plot', 'image_grid_plot',
-           'principal_components', 'latent_map_plot', 'interpolate', 'class_samples', 'generator_report']
+           'principal_components', 'latent_map_plot', 'interpolate', 'class_samples', 'generator_report',
+           'gan_generator', 'gan_critic', 'interpolate_images', 'gradient_penalty', 'WGAN', 'TrainedGAN', 'train_gan',
+           'gan_curves_plot', 'class_diversity', 'diversity_plot']
 
 # %% ../nbs/11_generation.ipynb #5fb754fa
 import os, time
@@ -429,7 +431,7 @@ def interpolate(model:VAE,                       # a trained (conditional) VAE
     return np.asarray(model.decode((1 - t) * mean[0] + t * mean[1], (1 - t) * one_hot[0] + t * one_hot[1]))
 
 # %% ../nbs/11_generation.ipynb #b30b9719
-def class_samples(model:VAE,         # a trained conditional VAE
+def class_samples(model:keras.Model, # a trained conditional generator: `VAE` or `WGAN` (any model with `decode(z, labels)`)
                   per_class:int=10,  # images per class
                   seed:int=0,        # the codes: the same `per_class` codes for every class
                  )->np.ndarray:      # (n_classes, per_class, H, W, C)
@@ -444,3 +446,183 @@ def generator_report(net:keras.Model, classifier:keras.Model, # from `feature_mo
                     )->dict:
     "The Fréchet distance to the reference and the conditional accuracy of a set of images."
     return {'frechet_distance': distance_to(net, reference, images), 'conditional_accuracy': conditional_accuracy(classifier, images, asked)}
+
+# %% ../nbs/11_generation.ipynb #22a8a8a5
+def gan_generator(latent_dim:int=64,            # the noise $z$'s size
+                  n_classes:int=10,
+                  image_shape:tuple=(28, 28, 1), # height and width divisible by 4
+                 )->keras.Model:                 # [z, one-hot] -> images, pixels in [0, 1]
+    "Dense to a quarter-size map - ConvT64/2 - ConvT32/2 - Conv to pixels; the class enters with $z$ and before each ConvT; batch normalization after each hidden layer."
+    L = keras.layers
+    inputs = [keras.Input((latent_dim,), name='z'), keras.Input((n_classes,), name='one_hot')]
+    small = (image_shape[0] // 4, image_shape[1] // 4, 128)
+    h = L.Dense(int(np.prod(small)), use_bias=False)(L.Concatenate()(inputs))
+    h = L.Reshape(small)(L.ReLU()(L.BatchNormalization()(h)))
+    for filters in (64, 32):
+        h = L.Conv2DTranspose(filters, 4, strides=2, padding='same', use_bias=False)(with_class_maps(h, inputs))
+        h = L.ReLU()(L.BatchNormalization()(h))
+    return keras.Model(inputs, L.Conv2D(image_shape[2], 3, padding='same', activation='sigmoid', name='pixels')(h), name='generator')
+
+def gan_critic(n_classes:int=10, image_shape:tuple=(28, 28, 1),
+               width:int=64,            # filters of the first convolution (the second has twice as many)
+               features:int=256,        # size of $h(x)$ and of the class embedding $e_y$
+              )->keras.Model:           # [images, one-hot] -> score, (N, 1)
+    r"Conv/2 - Conv/2 - Dense to $h(x)$, then the score $w^\top h + b + e_y^\top h$ (a projection critic); no batch normalization."
+    L = keras.layers
+    images, one_hot = keras.Input(image_shape, name='images'), keras.Input((n_classes,), name='one_hot')
+    h = L.LeakyReLU(0.2)(L.Conv2D(width, 4, strides=2, padding='same')(images))
+    h = L.LeakyReLU(0.2)(L.Conv2D(2 * width, 4, strides=2, padding='same')(h))
+    h = L.LeakyReLU(0.2, name='features')(L.Dense(features)(L.Flatten()(h)))
+    projection = L.Dot(axes=1)([L.Dense(features, use_bias=False, name='class_embedding')(one_hot), h])   # $e_y^\top h$
+    return keras.Model([images, one_hot], L.Add(name='score')([L.Dense(1, name='linear')(h), projection]), name='critic')
+
+# %% ../nbs/11_generation.ipynb #78374a7b
+def interpolate_images(real, fake, # two batches of images, (N, H, W, C)
+                       weights,    # one $\epsilon$ per image, (N,)
+                      ):           # (N, H, W, C)
+    r"$\hat x = \epsilon x + (1-\epsilon)\tilde x$, image by image: each $\hat x$ lies on the segment between its real and generated image."
+    real = ops.convert_to_tensor(real)
+    eps = ops.reshape(ops.cast(weights, real.dtype), (-1,) + (1,) * (len(real.shape) - 1))
+    return eps * real + (1 - eps) * ops.cast(fake, real.dtype)
+
+def gradient_penalty(critic,          # [images, one-hot] -> scores: a Keras model or any function
+                     real, fake,      # (N, H, W, C) each
+                     one_hot,         # the classes, (N, n_classes)
+                     weights,         # $\epsilon$, one per image, (N,)
+                    )->tf.Tensor:     # a scalar
+    r"$\mathbb{E}\big[(\lVert\nabla_{\hat x} D(\hat x, y)\rVert_2 - 1)^2\big]$ at the interpolations $\hat x$ of `interpolate_images`."
+    mixed = interpolate_images(real, fake, weights)
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        scores = critic([mixed, one_hot])
+    grads = tape.gradient(scores, mixed)
+    norms = ops.sqrt(ops.sum(ops.square(grads), axis=tuple(range(1, len(grads.shape)))) + 1e-12)   # one norm per image
+    return ops.mean(ops.square(norms - 1))
+
+# %% ../nbs/11_generation.ipynb #9a288342
+@keras.saving.register_keras_serializable(package='imgdl_nb')
+class WGAN(keras.Model):
+    "A class-conditional Wasserstein GAN with gradient penalty; `fit` trains it on batches of `n_critic` × batch size (images, labels)."
+    def __init__(self, latent_dim:int=64, n_classes:int=10, image_shape:tuple=(28, 28, 1),
+                 n_critic:int=2,              # critic steps per generator step
+                 penalty_weight:float=10.,    # $\lambda$
+                 seed:int=0,                  # seeds $z$ and $\epsilon$ in training
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim, self.n_classes, self.image_shape = latent_dim, n_classes, tuple(image_shape)
+        self.n_critic, self.penalty_weight, self.seed = n_critic, penalty_weight, seed
+        self.generator, self.critic = gan_generator(latent_dim, n_classes, self.image_shape), gan_critic(n_classes, self.image_shape)
+        self.noise = keras.random.SeedGenerator(seed)
+        self.trackers = [keras.metrics.Mean(name) for name in ('critic_loss', 'wasserstein', 'penalty', 'generator_loss')]
+        self.built = True
+
+    def get_config(self): return dict(latent_dim=self.latent_dim, n_classes=self.n_classes, image_shape=self.image_shape,
+                                      n_critic=self.n_critic, penalty_weight=self.penalty_weight, seed=self.seed, name=self.name)
+    @property
+    def metrics(self): return self.trackers
+    def compile(self, critic_optimizer=None, generator_optimizer=None, **kwargs):
+        "Adam with $\\beta_1 = 0$, $\\beta_2 = 0.9$ for both networks unless given."
+        super().compile(**kwargs)
+        adam = lambda: keras.optimizers.Adam(2e-4, beta_1=0., beta_2=0.9)
+        self.critic_optimizer, self.generator_optimizer = critic_optimizer or adam(), generator_optimizer or adam()
+    def compile_from_config(self, config): # on loading: the optimizers, built so that their saved state loads too
+        self.compile()
+        self.critic_optimizer.build(self.critic.trainable_variables); self.generator_optimizer.build(self.generator.trainable_variables)
+
+    def _one_hot(self, labels): # class indices (N,), or class weights (N, n_classes)
+        return ops.one_hot(labels, self.n_classes) if len(labels.shape) == 1 else ops.cast(labels, 'float32')
+    def decode(self, z, labels, training=False): return self.generator([ops.convert_to_tensor(z), self._one_hot(ops.convert_to_tensor(labels))], training=training)
+    def call(self, inputs): z, labels = inputs; return self.decode(z, labels)
+    def interpolation_weights(self, n): return keras.random.uniform((n,), seed=self.noise)   # $\epsilon\sim U[0, 1]$, one per image
+    def _generate(self, one_hot):
+        return self.generator([keras.random.normal((ops.shape(one_hot)[0], self.latent_dim), seed=self.noise), one_hot], training=True)
+
+    def critic_step(self, real, one_hot)->tuple: # (L_D, the score gap, the penalty)
+        with tf.GradientTape() as tape:
+            fake = self._generate(one_hot)
+            gap = ops.mean(self.critic([real, one_hot])) - ops.mean(self.critic([fake, one_hot]))
+            penalty = gradient_penalty(self.critic, real, fake, one_hot, self.interpolation_weights(ops.shape(real)[0]))
+            loss = -gap + self.penalty_weight * penalty
+        self.critic_optimizer.apply_gradients(zip(tape.gradient(loss, self.critic.trainable_weights), self.critic.trainable_weights))
+        return loss, gap, penalty
+    def generator_step(self, one_hot): # L_G
+        with tf.GradientTape() as tape: loss = -ops.mean(self.critic([self._generate(one_hot), one_hot]))
+        self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, self.generator.trainable_weights), self.generator.trainable_weights))
+        return loss
+    def train_step(self, data):
+        images, labels = data
+        one_hot = self._one_hot(labels)
+        for real, classes in zip(tf.split(images, self.n_critic), tf.split(one_hot, self.n_critic)): values = self.critic_step(real, classes)
+        values = (*values, self.generator_step(classes))
+        for tracker, value in zip(self.trackers, values): tracker.update_state(value)
+        return {t.name: t.result() for t in self.trackers}
+
+    def sample(self, labels:np.ndarray, seed:int=0, batch_size:int=1000)->np.ndarray:
+        r"Images for the classes `labels` from noise $z\sim\mathcal N(0, I)$ (pixels in [0, 1])."
+        z = np.random.default_rng(seed).standard_normal((len(labels), self.latent_dim)).astype('float32')
+        return np.concatenate([np.asarray(self.decode(z[i:i + batch_size], np.asarray(labels[i:i + batch_size])))
+                               for i in range(0, len(z), batch_size)])
+
+# %% ../nbs/11_generation.ipynb #6dbc96b5
+@dataclass
+class TrainedGAN:
+    "A trained WGAN, its per-epoch history ('critic_loss', 'wasserstein', 'penalty', 'generator_loss') and its training time."
+    model: WGAN
+    history: dict
+    seconds: float
+
+def train_gan(images:np.ndarray,  # pixels in [0, 1], (N, H, W, C)
+              labels:np.ndarray,  # class indices, (N,)
+              epochs:int=10, batch_size:int=64, n_critic:int=2, learning_rate:float=2e-4,
+              latent_dim:int=64, penalty_weight:float=10., n_classes:int=10, seed:int=0, verbose:int=0)->TrainedGAN:
+    "Train a `WGAN` with `fit`; a seeded random subset of the images, a multiple of `n_critic` × `batch_size`, so every round is whole."
+    round_size = n_critic * batch_size
+    if len(images) < round_size: raise ValueError(f"{len(images)} images are too few to train on: at least n_critic × batch_size = {round_size} are needed")
+    keras.utils.set_random_seed(seed)
+    kept = np.random.default_rng(seed).permutation(len(images))[:len(images) // round_size * round_size]
+    model = WGAN(latent_dim, n_classes, images.shape[1:], n_critic, penalty_weight, seed)
+    adam = lambda: keras.optimizers.Adam(learning_rate, beta_1=0., beta_2=0.9)
+    model.compile(adam(), adam())
+    start = time.perf_counter()
+    history = model.fit(make_dataset(images[kept], labels[kept], round_size, shuffle=True, seed=seed), epochs=epochs, verbose=verbose, shuffle=False)
+    return TrainedGAN(model, history.history, time.perf_counter() - start)
+
+# %% ../nbs/11_generation.ipynb #010494ae
+def gan_curves_plot(history:dict)->plt.Figure:
+    "Per epoch: the critic's score gap (its estimate of the Wasserstein distance) and the gradient penalty."
+    fig, axes = plt.subplots(1, 2, figsize=(8, 2.6))
+    for ax, key, name in zip(axes, ('wasserstein', 'penalty'), (r'score gap $\mathbb{E}[D(x)] - \mathbb{E}[D(\tilde x)]$',
+                                                                r'penalty $\mathbb{E}[(\|\nabla D(\hat x)\| - 1)^2]$')):
+        ax.plot(np.arange(1, len(history[key]) + 1), history[key], 'o-'); ax.set(xlabel='epoch', title=name); ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/11_generation.ipynb #35a9722c
+def class_diversity(images:np.ndarray,  # (N, H, W, C)
+                    labels:np.ndarray,  # the class of each image (asked for, for generated images)
+                    n_classes:int=10,
+                    per_class:int=200,  # images per class compared (a seeded random choice)
+                    seed:int=0,
+                   )->np.ndarray:       # (n_classes,)
+    "Per class, the mean Euclidean distance between two different images of that class: near 0 when a generator collapses."
+    rng, found = np.random.default_rng(seed), []
+    for c in range(n_classes):
+        chosen = np.asarray(images, np.float64)[rng.permutation(np.flatnonzero(labels == c))[:per_class]].reshape(-1, np.prod(images.shape[1:]))
+        squares = (chosen ** 2).sum(1)
+        distances = np.sqrt(np.maximum(squares[:, None] + squares[None] - 2 * chosen @ chosen.T, 0))
+        found.append(distances.sum() / (len(chosen) * (len(chosen) - 1)))   # the diagonal is 0
+    return np.array(found)
+
+def diversity_plot(diversity:dict,        # name -> `class_diversity` result
+                   class_names=CLASS_NAMES,
+                  )->plt.Figure:
+    "Grouped bars: each class's diversity, one bar per set of images."
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    width = 0.8 / len(diversity)
+    for k, (name, values) in enumerate(diversity.items()):
+        ax.bar(np.arange(len(values)) + (k - (len(diversity) - 1) / 2) * width, values, width, label=name)
+    ax.set_xticks(np.arange(len(class_names)), class_names, fontsize=8)
+    ax.set(ylabel='mean distance between\ntwo images of the class'); ax.legend(fontsize=8, loc='lower right'); ax.grid(axis='y', alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -17,8 +17,8 @@ command's own validation split, so that mirror averaging can be chosen on valida
 these files (test accuracy is reported for the chosen recipe only):
 
     python bench/recipe_best.py                                   # -> recipe_best.json (the recipe as it is)
-    python bench/recipe_best.py --best-epochs 10 --out bench/results/recipe_best_10_epochs.json
-    python bench/recipe_best.py --best-epochs 14 --out bench/results/recipe_best_14_epochs.json
+    python bench/recipe_best.py --recipes best --best-epochs 10 --out bench/results/recipe_best_10_epochs.json
+    python bench/recipe_best.py --recipes best --best-epochs 14 --out bench/results/recipe_best_14_epochs.json
     python bench/recipe_best.py --recipes best --label-smoothing 0 --out bench/results/recipe_best_no_smoothing.json"""
 import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
 from pathlib import Path

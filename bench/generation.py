@@ -1,0 +1,82 @@
+"""Generation goals of notebook 11 (imgdl_nb.generation): each generator trained on all 60,000 training images.
+
+    python bench/generation.py [--seeds 0,1] [--models vae,gan] [--vae-epochs 25] [--gan-epochs 10]
+                               [--out bench/results/generation.json]
+
+Every generator is measured the same way as in the notebook: 5,000 samples (500 per class, the class asked for) against
+the Gaussian fit of the measuring classifier's features of one half of the test split (`disjoint_halves`), with the
+other half as the floor (real against real). The measuring classifier is the seed CNN trained once with the default
+recipe on all training images (`feature_classifier()`, cached in ~/.cache/imgdl_nb).
+
+Per generator and seed: Fréchet distance, conditional accuracy, parameters, training seconds (the `fit` call) and
+sampling milliseconds per image (5,000 images in batches of 1,000, after one warm-up batch).
+Goals: every generator trains in <= 15 minutes; the best one reaches conditional accuracy >= 90% and a Fréchet distance
+at most half the VAE's (means over seeds).
+
+Prints one line per run and the verdicts; writes the JSON after every run."""
+import argparse, json, os, time
+from pathlib import Path
+import numpy as np
+from machine import cpu_description   # bench/machine.py
+
+LIMIT_SECONDS = 15 * 60
+
+def sampling_ms_per_image(model, asked:np.ndarray)->float:
+    "Milliseconds per image to sample `asked` (after a warm-up batch)."
+    model.sample(asked[:1000], seed=9)
+    start = time.perf_counter(); model.sample(asked, seed=9)
+    return (time.perf_counter() - start) * 1000 / len(asked)
+
+def train(kind:str, images, labels, seed:int, args):
+    "A trained generator of `kind` (the notebook's `train_vae` / `train_gan`) and its training seconds."
+    from imgdl_nb.generation import train_vae, train_gan
+    if kind == 'vae': trained = train_vae(images, labels, latent_dim=16, epochs=args.vae_epochs, seed=seed)
+    else: trained = train_gan(images, labels, epochs=args.gan_epochs, seed=seed)
+    return trained.model, trained.seconds
+
+def verdicts(runs:list)->dict:
+    "Means per generator, and the goals."
+    means = {k: {m: float(np.mean([r[m] for r in runs if r['model'] == k])) for m in ('frechet_distance', 'conditional_accuracy', 'train_seconds')}
+             for k in dict.fromkeys(r['model'] for r in runs)}
+    goals = {'every generator trains in <= 15 minutes': all(r['train_seconds'] <= LIMIT_SECONDS for r in runs)}
+    if 'vae' in means and len(means) > 1:
+        best = min((k for k in means if k != 'vae'), key=lambda k: means[k]['frechet_distance'])
+        goals[f'best ({best}) conditional accuracy >= 0.90'] = means[best]['conditional_accuracy'] >= 0.90
+        goals[f"best ({best}) Fréchet distance <= half the VAE's"] = means[best]['frechet_distance'] <= means['vae']['frechet_distance'] / 2
+    return dict(means=means, goals=goals)
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--seeds', default='0,1'); parser.add_argument('--models', default='vae,gan')
+    parser.add_argument('--vae-epochs', type=int, default=25); parser.add_argument('--gan-epochs', type=int, default=10)
+    parser.add_argument('--out', default='bench/results/generation.json')
+    args = parser.parse_args()
+    from imgdl_nb.data import load_fashion_mnist, write_atomically
+    from imgdl_nb.preprocess import scale_pixels
+    from imgdl_nb.generation import (feature_classifier, feature_model, features, gaussian_fit, disjoint_halves, distance_to,
+                                     generator_report)
+    (train_images, train_labels), (test_images, test_labels) = load_fashion_mnist()
+    x_train, x_test = scale_pixels(train_images)[..., None], scale_pixels(test_images)[..., None]
+    classifier = feature_classifier(); net = feature_model(classifier)
+    first, second = disjoint_halves(len(x_test))
+    reference = gaussian_fit(features(net, x_test[first]))
+    floor = generator_report(net, classifier, reference, x_test[second], test_labels[second])
+    print(f"floor (real against real): Fréchet distance {floor['frechet_distance']:.2f}, classifier accuracy {floor['conditional_accuracy']:.4f}")
+    result = dict(machine=f'{cpu_description()}, {os.cpu_count()} cores', args=vars(args), floor=floor, runs=[])
+    asked = np.repeat(np.arange(10), 500)
+    for seed in map(int, args.seeds.split(',')):
+        for kind in args.models.split(','):
+            load_before = os.getloadavg()
+            model, seconds = train(kind, x_train, train_labels, seed, args)
+            run = dict(model=kind, seed=seed, **generator_report(net, classifier, reference, model.sample(asked, seed=1), asked),
+                       parameters=int(model.count_params()), train_seconds=seconds, sampling_ms_per_image=sampling_ms_per_image(model, asked),
+                       load_before=load_before, load_after=os.getloadavg())
+            result['runs'].append(run)
+            print(f"{kind} seed {seed}: Fréchet distance {run['frechet_distance']:.2f}, conditional accuracy {run['conditional_accuracy']:.4f}, "
+                  f"{run['parameters']:,} parameters, training {seconds:.0f} s, sampling {run['sampling_ms_per_image']:.3f} ms/image, "
+                  f"load {load_before[0]:.2f} -> {run['load_after'][0]:.2f}", flush=True)
+            result |= verdicts(result['runs'])
+            write_atomically(Path(args.out), lambda tmp: tmp.write_text(json.dumps(result, indent=1)))
+    for goal, met in result['goals'].items(): print(f"{'met' if met else 'MISSED'}: {goal}")
+
+if __name__ == '__main__': main()

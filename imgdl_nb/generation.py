@@ -557,11 +557,7 @@ class WGAN(keras.Model):
         for tracker, value in zip(self.trackers, values): tracker.update_state(value)
         return {t.name: t.result() for t in self.trackers}
 
-    def sample(self, labels:np.ndarray, seed:int=0, batch_size:int=1000)->np.ndarray:
-        r"Images for the classes `labels` from noise $z\sim\mathcal N(0, I)$ (pixels in [0, 1])."
-        z = np.random.default_rng(seed).standard_normal((len(labels), self.latent_dim)).astype('float32')
-        return np.concatenate([np.asarray(self.decode(z[i:i + batch_size], np.asarray(labels[i:i + batch_size])))
-                               for i in range(0, len(z), batch_size)])
+    sample = VAE.sample   # the same: decode noise $z\sim\mathcal N(0, I)$ for the classes asked, in batches
 
 # %% ../nbs/11_generation.ipynb #6dbc96b5
 @dataclass

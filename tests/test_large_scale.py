@@ -1,5 +1,5 @@
 "Datasets on disk: bad files refused or skipped, generation resumed after a kill, and `imgdl_train --data` end to end."
-import json, os, signal, struct, subprocess, sys, time, warnings
+import json, os, signal, struct, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np
 import pytest

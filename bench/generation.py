@@ -1,7 +1,9 @@
 """Generation goals of notebook 11 (imgdl_nb.generation): each generator trained on all 60,000 training images.
 
-    python bench/generation.py [--seeds 0,1] [--models vae,gan] [--vae-epochs 25] [--gan-epochs 10]
-                               [--out bench/results/generation.json]
+    python bench/generation.py [--seeds 0,1] [--models vae,gan,diffusion] [--vae-epochs 25] [--gan-epochs 10]
+                               [--diffusion-epochs 8] [--steps 25] [--guidance 3] [--out bench/results/generation.json]
+
+Runs of other models already in --out are kept, so one generator can be re-run alone.
 
 Every generator is measured the same way as in the notebook: 5,000 samples (500 per class, the class asked for) against
 the Gaussian fit of the measuring classifier's features of one half of the test split (`disjoint_halves`), with the
@@ -9,7 +11,8 @@ other half as the floor (real against real). The measuring classifier is the see
 recipe on all training images (`feature_classifier()`, cached in ~/.cache/imgdl_nb).
 
 Per generator and seed: Fréchet distance, conditional accuracy, parameters, training seconds (the `fit` call) and
-sampling milliseconds per image (5,000 images in batches of 1,000, after one warm-up batch).
+sampling milliseconds per image (the 5,000 measured images, in batches of 1,000, after a warm-up batch of 100). The
+diffusion model samples with DDIM (--steps) and classifier-free guidance (--guidance).
 Goals: every generator trains in <= 15 minutes; the best one reaches conditional accuracy >= 90% and a Fréchet distance
 at most half the VAE's (means over seeds).
 
@@ -21,17 +24,19 @@ from machine import cpu_description   # bench/machine.py
 
 LIMIT_SECONDS = 15 * 60
 
-def sampling_ms_per_image(model, asked:np.ndarray)->float:
-    "Milliseconds per image to sample `asked` (after a warm-up batch)."
-    model.sample(asked[:1000], seed=9)
-    start = time.perf_counter(); model.sample(asked, seed=9)
-    return (time.perf_counter() - start) * 1000 / len(asked)
+def timed_samples(model, asked:np.ndarray, args)->tuple:
+    "The images for `asked` (seed 1) and the milliseconds per image it took, after a warm-up batch."
+    from imgdl_nb.generation import generate
+    generate(model, asked[:100], 9, args.guidance, args.steps)
+    start = time.perf_counter(); images = generate(model, asked, 1, args.guidance, args.steps)
+    return images, (time.perf_counter() - start) * 1000 / len(asked)
 
 def train(kind:str, images, labels, seed:int, args):
-    "A trained generator of `kind` (the notebook's `train_vae` / `train_gan`) and its training seconds."
-    from imgdl_nb.generation import train_vae, train_gan
+    "A trained generator of `kind` (the notebook's `train_vae`, `train_gan` or `train_diffusion`) and its training seconds."
+    from imgdl_nb.generation import train_vae, train_gan, train_diffusion
     if kind == 'vae': trained = train_vae(images, labels, latent_dim=16, epochs=args.vae_epochs, seed=seed)
-    else: trained = train_gan(images, labels, epochs=args.gan_epochs, seed=seed)
+    elif kind == 'gan': trained = train_gan(images, labels, epochs=args.gan_epochs, seed=seed)
+    else: trained = train_diffusion(images, labels, epochs=args.diffusion_epochs, seed=seed)
     return trained.model, trained.seconds
 
 def verdicts(runs:list)->dict:
@@ -47,8 +52,11 @@ def verdicts(runs:list)->dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--seeds', default='0,1'); parser.add_argument('--models', default='vae,gan')
+    parser.add_argument('--seeds', default='0,1'); parser.add_argument('--models', default='vae,gan,diffusion')
     parser.add_argument('--vae-epochs', type=int, default=25); parser.add_argument('--gan-epochs', type=int, default=10)
+    parser.add_argument('--diffusion-epochs', type=int, default=8)
+    parser.add_argument('--steps', type=int, default=25, help='DDIM steps of the diffusion sampler')
+    parser.add_argument('--guidance', type=float, default=3., help='classifier-free guidance scale w of the diffusion sampler')
     parser.add_argument('--out', default='bench/results/generation.json')
     args = parser.parse_args()
     from imgdl_nb.data import load_fashion_mnist, write_atomically
@@ -62,14 +70,17 @@ def main():
     reference = gaussian_fit(features(net, x_test[first]))
     floor = generator_report(net, classifier, reference, x_test[second], test_labels[second])
     print(f"floor (real against real): Fréchet distance {floor['frechet_distance']:.2f}, classifier accuracy {floor['conditional_accuracy']:.4f}")
-    result = dict(machine=f'{cpu_description()}, {os.cpu_count()} cores', args=vars(args), floor=floor, runs=[])
+    models = args.models.split(',')
+    kept = [r for r in json.loads(Path(args.out).read_text())['runs'] if r['model'] not in models] if Path(args.out).exists() else []
+    result = dict(machine=f'{cpu_description()}, {os.cpu_count()} cores', args=vars(args), floor=floor, runs=kept)
     asked = np.repeat(np.arange(10), 500)
     for seed in map(int, args.seeds.split(',')):
-        for kind in args.models.split(','):
+        for kind in models:
             load_before = os.getloadavg()
             model, seconds = train(kind, x_train, train_labels, seed, args)
-            run = dict(model=kind, seed=seed, **generator_report(net, classifier, reference, model.sample(asked, seed=1), asked),
-                       parameters=int(model.count_params()), train_seconds=seconds, sampling_ms_per_image=sampling_ms_per_image(model, asked),
+            images, ms_per_image = timed_samples(model, asked, args)
+            run = dict(model=kind, seed=seed, **generator_report(net, classifier, reference, images, asked),
+                       parameters=int(model.count_params()), train_seconds=seconds, sampling_ms_per_image=ms_per_image,
                        load_before=load_before, load_after=os.getloadavg())
             result['runs'].append(run)
             print(f"{kind} seed {seed}: Fréchet distance {run['frechet_distance']:.2f}, conditional accuracy {run['conditional_accuracy']:.4f}, "

@@ -6,7 +6,7 @@
 Runs of other models already in --out are kept, so one generator can be re-run alone.
 
 Every generator is measured the same way as in the notebook: 5,000 samples (500 per class, the class asked for) against
-the Gaussian fit of the measuring classifier's features of one half of the test split (`disjoint_halves`), with the
+the Gaussian fit of the measuring classifier's features of one half of the test split (`test_split_reference`), with the
 other half as the floor (real against real). The measuring classifier is the seed CNN trained once with the default
 recipe on all training images (`feature_classifier()`, cached in ~/.cache/imgdl_nb).
 
@@ -32,11 +32,10 @@ def timed_samples(model, asked:np.ndarray, args)->tuple:
     return images, (time.perf_counter() - start) * 1000 / len(asked)
 
 def train(kind:str, images, labels, seed:int, args):
-    "A trained generator of `kind` (the notebook's `train_vae`, `train_gan` or `train_diffusion`) and its training seconds."
-    from imgdl_nb.generation import train_vae, train_gan, train_diffusion
-    if kind == 'vae': trained = train_vae(images, labels, latent_dim=16, epochs=args.vae_epochs, seed=seed)
-    elif kind == 'gan': trained = train_gan(images, labels, epochs=args.gan_epochs, seed=seed)
-    else: trained = train_diffusion(images, labels, epochs=args.diffusion_epochs, seed=seed)
+    "A trained generator of `kind` (the package's `train_generator`: the chapter's settings) and its training seconds."
+    from imgdl_nb.generation import train_generator
+    epochs = {'vae': args.vae_epochs, 'gan': args.gan_epochs, 'diffusion': args.diffusion_epochs}[kind]
+    trained = train_generator(kind, images, labels, epochs=epochs, seed=seed)
     return trained.model, trained.seconds
 
 def verdicts(runs:list)->dict:
@@ -61,14 +60,12 @@ def main():
     args = parser.parse_args()
     from imgdl_nb.data import load_fashion_mnist, write_atomically
     from imgdl_nb.preprocess import scale_pixels
-    from imgdl_nb.generation import (feature_classifier, feature_model, features, gaussian_fit, disjoint_halves, distance_to,
-                                     generator_report)
-    (train_images, train_labels), (test_images, test_labels) = load_fashion_mnist()
-    x_train, x_test = scale_pixels(train_images)[..., None], scale_pixels(test_images)[..., None]
+    from imgdl_nb.generation import feature_classifier, feature_model, test_split_reference, generator_report
+    (train_images, train_labels), _ = load_fashion_mnist()
+    x_train = scale_pixels(train_images)[..., None]
     classifier = feature_classifier(); net = feature_model(classifier)
-    first, second = disjoint_halves(len(x_test))
-    reference = gaussian_fit(features(net, x_test[first]))
-    floor = generator_report(net, classifier, reference, x_test[second], test_labels[second])
+    reference, other_half, other_labels = test_split_reference(net)
+    floor = generator_report(net, classifier, reference, other_half, other_labels)
     print(f"floor (real against real): Fréchet distance {floor['frechet_distance']:.2f}, classifier accuracy {floor['conditional_accuracy']:.4f}")
     models = args.models.split(',')
     kept = [r for r in json.loads(Path(args.out).read_text())['runs'] if r['model'] not in models] if Path(args.out).exists() else []

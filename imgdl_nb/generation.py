@@ -16,8 +16,9 @@ __all__ = ['CACHE_DIR', 'DEGRADATIONS', 'GENERATORS', 'DEFAULT_EPOCHS', 'MIN_TRA
            'noise_prediction_loss', 'guided_noise', 'step_features', 'residual_block', 'small_unet', 'predicted_clean',
            'ddpm_step', 'ddim_step', 'ddim_schedule', 'sample_loop', 'Diffusion', 'TrainedDiffusion', 'train_diffusion',
            'check_generator_kind', 'check_sampling', 'generator_images', 'train_generator', 'generate',
-           'generator_kind', 'measure_on_fashion_mnist', 'samples_grid', 'train_and_save_generator', 'read_generator',
-           'sample_from_run', 'imgdl_generate', 'generate_command', 'renamed_flag']
+           'generator_kind', 'test_split_reference', 'measure_on_fashion_mnist', 'samples_grid',
+           'train_and_save_generator', 'read_generator', 'sample_from_run', 'imgdl_generate', 'generate_command',
+           'renamed_flag']
 
 # %% ../nbs/11_generation.ipynb #5fb754fa
 import json, os, sys, time
@@ -675,7 +676,8 @@ def noise_prediction_loss(network:keras.Model, # [x_t, t, class] -> predicted no
                           training:bool=False,
                          ):
     r"$\frac{1}{N\,P}\sum\lVert\epsilon - \epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t, y)\rVert^2$ over N images of P values."
-    x0, noise, t, classes = ops.convert_to_tensor(x0, 'float32'), ops.convert_to_tensor(noise, 'float32'), ops.convert_to_tensor(t, 'int32'), ops.convert_to_tensor(classes, 'int32')
+    x0, noise = ops.convert_to_tensor(x0, 'float32'), ops.convert_to_tensor(noise, 'float32')
+    t, classes = ops.convert_to_tensor(t, 'int32'), ops.convert_to_tensor(classes, 'int32')
     x_t = noisy_images(x0, noise, ops.take(ops.convert_to_tensor(alpha_bars, 'float32'), t))
     return ops.mean(ops.square(noise - network([x_t, t, classes], training=training)))
 
@@ -917,19 +919,24 @@ def generator_kind(model:keras.Model)->str:
     return {VAE: 'vae', WGAN: 'gan', Diffusion: 'diffusion'}[type(model)]
 
 # %% ../nbs/11_generation.ipynb #6245b662
+def test_split_reference(net:keras.Model, # from `feature_model`
+                        )->tuple:          # (reference fit, the second half's images, their labels)
+    "The chapter's reference: the Gaussian fit of the features of the first half of the test split; the second half gives the floor."
+    _, (test_images, test_labels) = load_fashion_mnist()
+    first, second = disjoint_halves(len(test_images))
+    real = scale_pixels(test_images)[..., None]
+    return gaussian_fit(features(net, real[first])), real[second], test_labels[second]
+
 def measure_on_fashion_mnist(model:keras.Model, # a generator trained on Fashion-MNIST
                              n:int=5000,         # samples, an equal number per class
                              seed:int=1, guidance:float=3., steps:int=25)->dict:
     "Fréchet distance, conditional accuracy, the real-vs-real floor and the sampling time per image, with the saved full-size classifier."
     classifier = feature_classifier(); net = feature_model(classifier)
-    _, (test_images, _) = load_fashion_mnist()
-    first, second = disjoint_halves(len(test_images))
-    real = scale_pixels(test_images)[..., None]
-    reference = gaussian_fit(features(net, real[first]))
+    reference, other_half, _ = test_split_reference(net)
     asked = np.repeat(np.arange(model.n_classes), -(-n // model.n_classes))[:n]
     start = time.perf_counter(); images = generate(model, asked, seed, guidance, steps); seconds = time.perf_counter() - start
     return {'samples': n, 'frechet_distance': distance_to(net, reference, images), 'conditional_accuracy': conditional_accuracy(classifier, images, asked),
-            'floor': distance_to(net, reference, real[second]), 'sample_seconds_per_image': seconds / n}
+            'floor': distance_to(net, reference, other_half), 'sample_seconds_per_image': seconds / n}
 
 # %% ../nbs/11_generation.ipynb #767eda4f
 def samples_grid(model:keras.Model, class_names, # a trained generator and its class names
@@ -979,7 +986,7 @@ def sample_from_run(run:str, samples:int=100,  # a run folder; how many images
     labels = np.full(samples, class_index) if class_index is not None else np.arange(samples) % model.n_classes
     start = time.perf_counter(); images = generate(model, labels, seed, guidance, steps); seconds = time.perf_counter() - start
     pixels = np.round(images * 255).astype(np.uint8)
-    write_atomically(folder/'samples.npz', lambda p: np.savez_compressed(open(p, 'wb'), images=pixels, labels=labels))
+    write_atomically(folder/'samples.npz', lambda p: np.savez_compressed(p, images=pixels, labels=labels))
     columns = min(10, samples)
     shown = np.ones((-(-samples // columns) * columns, *images.shape[1:]), 'float32'); shown[:samples] = images
     save_figure(image_grid_plot(shown.reshape(-1, columns, *images.shape[1:])), folder/'samples.png')

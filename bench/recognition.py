@@ -5,7 +5,7 @@ seen classes are held out again, the candidates train on the other five, and are
 images only. No test image is used until the choice is made. Also: Integrated Gradients' completeness error at
 256 steps (the default), and the explanation methods' deletion/insertion areas, on the course's measuring classifier.
 
-    python bench/recognition.py                 # about 25 minutes on 2 cores; writes bench/results/recognition.json
+    python bench/recognition.py                 # 19 minutes on the 2-core development machine; writes bench/results/recognition.json
     python bench/recognition.py --quick         # a smoke run: 1 epoch, 1 seed, 1 choice, 2 candidates
 """
 import argparse, json, os, time

@@ -10,9 +10,9 @@ __all__ = ['CONVOLUTIONS', 'EXPLANATIONS', 'ARCFACE_SCALE', 'ARCFACE_MARGIN', 'H
            'average_ranks', 'rank_correlation', 'mean_rank_correlation', 'cascading_randomization', 'pixel_order',
            'probability_curves', 'area_under', 'faithfulness_table', 'faithfulness_plot', 'split_classes', 'relabel',
            'arcface_logits', 'batch_hard_triplet_loss', 'ArcFaceHead', 'trunk', 'UnitLength', 'recognition_nets',
-           'Recognizer', 'with_label_input', 'recognition_dataset', 'train_recognizer', 'embed', 'enrollment',
-           'prototypes', 'few_shot_accuracy', 'verification_pairs', 'roc_points', 'roc_auc', 'equal_error_rate',
-           'tar_at_far', 'verification_report', 'nearest_neighbours', 'recall_at_1', 'recognition_report', 'roc_plot',
+           'Recognizer', 'with_label_input', 'recognition_dataset', 'train_recognizer', 'enrollment', 'prototypes',
+           'few_shot_accuracy', 'verification_pairs', 'roc_points', 'roc_auc', 'equal_error_rate', 'tar_at_far',
+           'verification_report', 'nearest_neighbours', 'recall_at_1', 'recognition_report', 'roc_plot',
            'projection_plot', 'compare_recognizers', 'summarize_comparison', 'explorer_view', 'recognition_explorer',
            'explained_network', 'read_image_argument', 'explanation_plot', 'imgdl_explain', 'explain_command']
 
@@ -28,11 +28,11 @@ import matplotlib.pyplot as plt
 import ipywidgets as widgets
 from fastcore.script import call_parse
 from .data import CLASS_NAMES, load_fashion_mnist
-from .preprocess import PixelStats, pixel_stats, scale_pixels
+from .preprocess import PixelStats, pixel_stats, scale_pixels, make_dataset
 from .evaluate import figure_png, output_folder, read_run, save_figure, save_json, command_errors, run_console_script
 from .generalization import AverageMirrored
 from .adversarial import DenseLogits, is_softmax, in_batches, float32_copy
-from .generation import blur, principal_components
+from .generation import blur, principal_components, features
 
 # %% ../nbs/12_recognition.ipynb #a732d87f
 def to_logits(last:keras.Layer, h): # the model's last layer, and the tensor it receives
@@ -417,10 +417,8 @@ def with_label_input(x, y): return (x, y), y   # the label is also an input: Arc
 
 def recognition_dataset(images, labels, loss:str, batch_size:int, shuffle:bool, seed:int)->tf.data.Dataset:
     "Batches of (pixels, label), or ((pixels, label), label) for ArcFace, whose head needs the label."
-    ds = tf.data.Dataset.from_tensor_slices((images, labels))
-    if shuffle: ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    if loss == 'arcface': ds = ds.map(with_label_input)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    ds = make_dataset(images, labels, batch_size, shuffle=shuffle, seed=seed)   # 01's pipeline: the same batches for both losses
+    return ds.map(with_label_input) if loss == 'arcface' else ds
 
 def train_recognizer(images, labels,       # pixels in [0, 1] (N, H, W, C) and class indices of the training classes only
                      loss:str='arcface',   # 'arcface' or 'softmax'
@@ -441,11 +439,6 @@ def train_recognizer(images, labels,       # pixels in [0, 1] (N, H, W, C) and c
     start = time.perf_counter()
     history = model.fit(ds, validation_data=val, epochs=epochs, verbose=verbose, shuffle=False)   # ds reshuffles itself
     return Recognizer(embedder, loss, classes, history.history, time.perf_counter() - start)
-
-# %% ../nbs/12_recognition.ipynb #2adceec3
-def embed(embedder:keras.Model, images, batch_size:int=2048)->np.ndarray: # pixels in [0, 1]
-    "Unit-length embeddings of `images`, as float64 rows."
-    return np.asarray(embedder.predict(images, batch_size=batch_size, verbose=0), np.float64)
 
 # %% ../nbs/12_recognition.ipynb #c31aceed
 def enrollment(labels, k:int, seed:int=0)->dict: # class indices of the gallery images; examples per class
@@ -530,7 +523,7 @@ def recognition_report(embedder:keras.Model,        # pixels -> unit embeddings
                        seed:int=0,
                       )->dict:
     "k-shot accuracy (mean and std over draws), verification (AUC, EER, TAR at FAR = 1e-3) and recall@1 of one embedder on unseen classes."
-    pool, queries = embed(embedder, pool_images), embed(embedder, query_images)
+    pool, queries = features(embedder, pool_images), features(embedder, query_images)
     report = {}
     for k in shots:
         accuracies = few_shot_accuracy(pool, pool_labels, queries, query_labels, k, draws, seed)
@@ -596,7 +589,7 @@ def explorer_view(classifier:keras.Model, embedder:keras.Model, # pixels -> prob
     "One view of the explorer: the image, its Grad-CAM and saliency maps, and its nearest neighbours in embedding space."
     p = classifier.predict(image[None], verbose=0)[0]; c = int(p.argmax())
     maps = {name: explain(classifier, image[None], [c], name)[0] for name in ('gradcam', 'saliency')}
-    similarity = gallery_embeddings @ embed(embedder, image[None])[0]
+    similarity = gallery_embeddings @ features(embedder, image[None])[0]
     nearest = np.argsort(-similarity, kind='stable')[:neighbours]
     fig, axes = plt.subplots(1, 3 + neighbours, figsize=(1.25 * (3 + neighbours), 1.6))
     axes[0].imshow(np.squeeze(image), cmap='gray_r', vmin=0, vmax=1); axes[0].axis('off'); axes[0].set_title(f'{class_names[c]} ({p[c]:.2f})', fontsize=7)
@@ -613,7 +606,7 @@ def recognition_explorer(classifier:keras.Model, embedder:keras.Model, # pixels 
                          gallery, gallery_labels,      # where the neighbours come from (the query itself is left out if it is there)
                          class_names=CLASS_NAMES)->widgets.VBox:
     "Choose a test image; see what the classifier looks at and its 5 nearest neighbours in embedding space (precomputed views: works without a kernel)."
-    gallery_embeddings = embed(embedder, gallery)
+    gallery_embeddings = features(embedder, gallery)
     views = widgets.Stack([explorer_view(classifier, embedder, image, gallery, gallery_embeddings, gallery_labels, class_names) for image in images], selected_index=0)
     choice = widgets.Dropdown(options=[(f'{class_names[l]} (image {k})', k) for k, l in enumerate(labels)], description='image')
     widgets.jslink((choice, 'index'), (views, 'selected_index'))

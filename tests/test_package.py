@@ -6,7 +6,7 @@ import pytest
 import imgdl_nb
 
 SPINE = ['data', 'preprocess', 'models', 'train', 'evaluate']
-LATER = ['generalization', 'model_selection', 'large_scale', 'distributed', 'adversarial', 'compression', 'generation', 'cli']   # in order: each may import the spine and the later topics before it
+LATER = ['generalization', 'model_selection', 'large_scale', 'distributed', 'adversarial', 'compression', 'generation', 'recognition', 'detection', 'cli']   # in order: each may import the spine and the later topics before it
 
 def imported_modules(name):
     "The imgdl_nb modules that module `name` imports."
@@ -30,6 +30,7 @@ def test_later_topics_import_only_the_spine_or_each_other():
     assert {'large_scale', 'distributed'} <= imported_modules('cli')
     assert imported_modules('generalization') <= set(SPINE) and imported_modules('model_selection') <= set(SPINE + ['generalization'])
     assert imported_modules('adversarial') <= set(SPINE + ['generalization']) and 'adversarial' in imported_modules('cli')
+    assert imported_modules('detection') <= set(SPINE)   # detection needs only the spine
 
 def test_public_api():
     from imgdl_nb.data import load_fashion_mnist, CLASS_NAMES

@@ -109,27 +109,28 @@ def make_canvases(images, labels, # the items to draw from (one split only) and 
     for i, (_, b, c) in enumerate(drawn): boxes[i, :len(b)], classes[i, :len(c)] = b, c
     return Canvases(np.stack([d[0] for d in drawn]), boxes, classes)
 
-# %% ../nbs/13_detection.ipynb #f5ed5563
-def draw_boxes(ax, boxes, classes, names, # one canvas' boxes $(x_0, y_0, x_1, y_1)$, classes, class names
+# %% ../nbs/13_detection.ipynb #63884dcc
+def draw_boxes(ax, boxes, classes, names, # one canvas' boxes $(x_0, y_0, x_1, y_1)$, classes, class names (None: no labels)
                scores=None, color='lime', linestyle='-'): # scores to print after the names (detections)
-    "Draw boxes with their class names (and scores) on a matplotlib axis."
+    "Draw boxes, labelled with their class names (and scores), on a matplotlib axis."
     for j, (box, c) in enumerate(zip(boxes, classes)):
         x0, y0, x1, y1 = box
         ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, color=color, lw=1.2, ls=linestyle))
-        label = names[int(c)] + ('' if scores is None else f' {scores[j]:.2f}')
-        ax.text(x0 - 0.5, y0 - 1, label, color=color, fontsize=6, va='bottom', clip_on=True)
+        if names is not None:
+            label = names[int(c)] + ('' if scores is None else f' {scores[j]:.2f}')
+            ax.text(x0 - 0.5, y0 - 1, label, color=color, fontsize=7, va='bottom', clip_on=True)
 
 def canvases_plot(canvases:Canvases, # canvases and their true boxes
-                  detections:list=None, # optional: one `Detections` per canvas, drawn dashed in orange
+                  detections:list=None, # optional: one `Detections` per canvas
                   n:int=8, names=CLASS_NAMES, columns:int=4)->plt.Figure:
-    "The first `n` canvases with their true boxes (green) and, if given, detections (orange, dashed, with scores)."
-    rows = -(-n // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2.3 * columns, 2.4 * rows))
+    "The first `n` canvases with their true boxes (green, named) or, given detections, the true boxes unnamed and the detections named with their scores (orange, dashed)."
+    rows, side = -(-n // columns), 2.3 if detections is None else 3.2
+    fig, axes = plt.subplots(rows, columns, figsize=(side * columns, (side + 0.1) * rows))
     for i, ax in enumerate(np.ravel(axes)):
         ax.axis('off')
         if i >= n: continue
         ax.imshow(canvases.images[i], cmap='gray', vmin=0, vmax=255)
-        draw_boxes(ax, *canvases.items(i), names)
+        draw_boxes(ax, *canvases.items(i), names if detections is None else None)
         if detections is not None: draw_boxes(ax, detections[i].boxes, detections[i].classes, names, detections[i].scores, 'orange', '--')
     fig.tight_layout()
     return fig
@@ -182,6 +183,10 @@ def load_coco_json(path:Path)->dict:
     if not isinstance(coco, dict): raise ValueError(f"{path} is not COCO JSON: it holds a {type(coco).__name__}, not an object with images, annotations and categories")
     missing = [k for k in ('images', 'annotations', 'categories') if not isinstance(coco.get(k), list)]
     if missing: raise ValueError(f"{path} is not COCO JSON: it has no {' or '.join(repr(k) for k in missing)} list")
+    for kind, keys in (('images', ('id', 'file_name', 'width', 'height')), ('annotations', ('id', 'image_id')), ('categories', ('id', 'name'))):
+        for item in coco[kind]:
+            lacking = [k for k in keys if not isinstance(item, dict) or k not in item]
+            if lacking: raise ValueError(f"{path} is not COCO JSON: an entry of {kind} has no {' or '.join(lacking)}: {str(item)[:80]}")
     return coco
 
 def check_annotation(a:dict, image:dict, categories:set, path:Path):
@@ -231,7 +236,7 @@ def read_gray(path:Path)->np.ndarray:
 
 # %% ../nbs/13_detection.ipynb #1f9fd305
 STRIDE = 4          # the detector's output grid has one cell per 4 × 4 pixels
-GAUSSIAN_SPREAD = 0.54   # σ of an object's peak as a fraction of its box: $\sigma_x = 0.54\,w/6$ cells (TTFNet's choice)
+GAUSSIAN_SPREAD = 0.54   # an object's peak has $\sigma_x = 0.54\,w/(6s)$ cells for a box $w$ pixels wide (TTFNet's choice)
 
 def center_targets(boxes, classes, # (B, M, 4) corners in pixels; (B, M) classes, -1 for padding
                    n_classes:int, grid:tuple, # number of classes; output grid (rows, columns)

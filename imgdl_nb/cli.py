@@ -28,7 +28,7 @@ from .evaluate import (evaluate_model, per_class_metrics, confusion_matrix_plot,
     Evaluation, output_folder, save_figure, save_json, run_console_script)
 from .distributed import (parse_workers, tf_config, read_tf_config, cluster_size, is_chief, choose_strategy,
     scale_batch_and_lr, train_distributed, clear_checkpoints, WorkerLostError)
-from .large_scale import open_dataset, with_validation, disk_pixel_stats, train_from_disk, evaluate_from_disk, images_at
+from .large_scale import open_dataset, describe_layout, with_validation, disk_pixel_stats, train_from_disk, evaluate_from_disk, images_at
 
 # %% ../nbs/90_cli.ipynb #1c8c3e12
 OUTPUT_FILES = ('model.keras', 'metrics.json', 'training_curves.png', 'confusion_matrix.png', 'mistakes.png')
@@ -152,12 +152,14 @@ def train_and_report_from_disk(config:TrainConfig=None, # training settings
                                out:str=None,            # output folder; default a new one under ./runs named after `data`
                                overwrite:bool=False,    # replace earlier results in `out`
                                skip_bad:bool=False,     # skip bad image files (or damaged shards) with a warning
-                               verbose:int=2,           # Keras' fit verbosity
+                               verbose:int=2,           # Keras' fit verbosity (and, when not 0, a line naming the data's layout)
+                               test_fraction:float=0.1, # image folders of one folder per class: the share of each class held out for testing
                               )->dict:                  # the metrics written to metrics.json
     "Train the seed CNN (or the best recipe, for a `RecipeConfig`) on a dataset streamed from disk, evaluate it on its test split and save model, metrics and figures."
     start, config = time.perf_counter(), config or TrainConfig()
-    dataset = with_validation(open_dataset(data, skip_bad), config.validation_fraction, config.seed)
+    dataset = with_validation(open_dataset(data, skip_bad, test_fraction=test_fraction, seed=config.seed), config.validation_fraction, config.seed)
     if 'test' not in dataset.splits: raise ValueError(f"--data {data} has no test split: add test/<class>/ folders (or test shards)")
+    if verbose: print(describe_layout(dataset))
     folder = output_folder(out, overwrite, name=Path(data).resolve().name, files=OUTPUT_FILES)
     stats = disk_pixel_stats(dataset, seed=config.seed)
     best = isinstance(config, RecipeConfig)
@@ -165,7 +167,7 @@ def train_and_report_from_disk(config:TrainConfig=None, # training settings
     evaluation = evaluate_from_disk(result.model, dataset, stats)
     images = {s: dataset.count(s) for s in ('train', 'validation', 'test')}
     metrics = run_metrics(evaluation, result, images, stats, time.perf_counter() - start) | {'recipe': 'best' if best else 'seed',
-        'data': {'path': str(data), 'layout': dataset.layout, 'encoding': dataset.encoding, 'skipped_files': dict(dataset.skipped)}}
+        'data': {'path': str(data), 'layout': dataset.layout, 'folders': dataset.folders, 'encoding': dataset.encoding, 'skipped_files': dict(dataset.skipped)}}
     picks = most_confident_mistakes(evaluation.probabilities, evaluation.labels)
     save_results(folder, result, Evaluation(evaluation.probabilities[picks], evaluation.labels[picks], evaluation.class_names),
                  metrics, images_at(dataset, 'test', picks))
@@ -191,7 +193,7 @@ def recipe_flag(help:str,    # what the flag sets
     return Param(f'{help} ({recipe_defaults(setting)})', type)
 
 # %% ../nbs/90_cli.ipynb #3fcffccd
-def train_from_data_flag(config, data, out, overwrite, skip_bad, verbose,
+def train_from_data_flag(config, data, out, overwrite, skip_bad, verbose, test_fraction,
                          subset, # a --max-*-images flag was given
                          cluster,# --workers, TF_CONFIG or --checkpoint-dir was given
                         )->dict:
@@ -199,7 +201,7 @@ def train_from_data_flag(config, data, out, overwrite, skip_bad, verbose,
     if subset: raise ValueError("--max-train-images/--max-test-images work on Fashion-MNIST only; with --data, write a smaller dataset instead")
     if cluster: raise ValueError("--data trains in one process: it does not combine with --workers, TF_CONFIG or --checkpoint-dir yet")
     if isinstance(config, AdversarialConfig): raise ValueError("--adversarial trains on Fashion-MNIST only: drop --data")
-    return train_and_report_from_disk(config, data, out, overwrite, skip_bad, verbose)
+    return train_and_report_from_disk(config, data, out, overwrite, skip_bad, verbose, test_fraction)
 
 @call_parse
 def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'best' (06_model_selection's); flags not given take the chosen recipe's defaults
@@ -224,6 +226,8 @@ def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'bes
                 join_timeout:float=300,    # seconds to wait for every worker to start before giving up
                 data:str=None,             # train on a dataset on disk: a folder of TFRecord shards or an image-folder tree (default: Fashion-MNIST)
                 skip_bad_files:bool=False, # with --data: skip bad image files (or damaged shards) with a warning instead of stopping
+                validation_fraction:float=0.1, # share of each class of the training data held out for validation (unless --data has validation/)
+                test_fraction:float=0.1,   # with --data of one folder per class (root/<class>/...): share of each class held out for testing
                ):
     "Train a recipe on Fashion-MNIST (or `--data`), print the test accuracy, and save model, metrics and figures."
     try:
@@ -235,10 +239,12 @@ def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'bes
         if epsilon is not None: given['epsilon'] = epsilon
         make = (partial(robust_recipe_config, adversarial) if adversarial
                 else best_recipe_config if recipe == 'best' else TrainConfig)
-        config = make(**given, seed=seed, precision=precision)
+        for flag, value in (('--validation-fraction', validation_fraction), ('--test-fraction', test_fraction)):
+            if not 0 < value < 1: raise ValueError(f"{flag} must be between 0 and 1 (a share of each class), got {value}")
+        config = make(**given, seed=seed, precision=precision, validation_fraction=validation_fraction)
         if checkpoint_every < 1: raise ValueError(f"checkpoint_every must be at least 1, got {checkpoint_every}")
         join_cluster(workers, worker_index)
-        if data: metrics = train_from_data_flag(config, data, out, overwrite, skip_bad_files, 0 if quiet else 2,
+        if data: metrics = train_from_data_flag(config, data, out, overwrite, skip_bad_files, 0 if quiet else 2, test_fraction,
                                                 max_train_images or max_test_images, workers or read_tf_config() or checkpoint_dir)
         else: metrics = train_and_report(config, out, overwrite, max_train_images, max_test_images, verbose=0 if quiet else 2,
                                          checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,

@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'SPLITS', 'EXAMPLE_FEATURES', 'PIXEL_LIMIT', 'PNG_SIGNATURE', 'PNG_END', 'PNG_CHANNELS',
-           'JPEG_FRAMES', 'folder_name', 'encode_image', 'decode_image', 'image_example', 'shard_name', 'write_shard',
-           'shifted_copies', 'DatasetSpec', 'split_size', 'source_split', 'part_images', 'write_part', 'read_progress',
-           'save_progress', 'make_manifest', 'generate_dataset', 'BadImageError', 'png_size', 'jpeg_size', 'read_ends',
-           'image_file_info', 'refuse_or_skip', 'check_image_files', 'FileList', 'visible', 'names_below', 'list_split',
-           'refuse_or_skip_class', 'DiskDataset', 'read_manifest', 'open_image_folder', 'open_shards', 'open_dataset',
+           'JPEG_FRAMES', 'FOLDER_LAYOUTS', 'folder_name', 'encode_image', 'decode_image', 'image_example',
+           'shard_name', 'write_shard', 'shifted_copies', 'DatasetSpec', 'split_size', 'source_split', 'part_images',
+           'write_part', 'read_progress', 'save_progress', 'make_manifest', 'generate_dataset', 'BadImageError',
+           'png_size', 'jpeg_size', 'read_ends', 'image_file_info', 'refuse_or_skip', 'check_image_files', 'FileList',
+           'visible', 'names_below', 'list_split', 'refuse_or_skip_class', 'DiskDataset', 'read_manifest',
+           'layout_error', 'folder_layout', 'open_image_folder', 'open_shards', 'open_dataset', 'describe_layout',
            'normalize_batch', 'StreamSettings', 'finish', 'epoch_order', 'file_pipeline', 'shard_records',
            'shard_pipeline', 'split_pipeline', 'with_validation', 'stream_pixel_stats', 'disk_pixel_stats',
            'shard_for_worker', 'check_sharding', 'train_from_disk', 'evaluate_from_disk', 'images_at', 'pipeline_speed',
@@ -378,6 +379,7 @@ class DiskDataset:
     splits: dict         # split -> FileList (folder), or (shard paths, images per shard) (tfrecord)
     resize: bool = False # some images have another size than `image_shape`
     skipped: Counter = field(default_factory=Counter) # bad files left out, by problem
+    folders: str = None  # image folders: which of `FOLDER_LAYOUTS` ('classes', 'train-val' or 'train-test')
 
     def count(self, split:str)->int:
         "Number of images in `split`."
@@ -389,28 +391,59 @@ def read_manifest(root:Path)->dict:
     path = Path(root)/'manifest.json'
     return json.loads(path.read_text()) if path.exists() else None
 
+# %% ../nbs/07_large_scale.ipynb #355fc15b
+FOLDER_LAYOUTS = {
+    'classes': 'root/<class>/<image>, one folder per class (Keras\' image_dataset_from_directory), split into train, validation and test by seeded stratified fractions',
+    'train-val': 'root/train/<class>/... and root/val/<class>/... (ImageNet, Imagenette): val/ is the test split, validation comes from train/',
+    'train-test': 'root/train/<class>/... and root/test/<class>/..., optionally root/validation/<class>/...'}
+
+def layout_error(root:Path, problem:str)->ValueError:
+    "An error for a folder in none of `FOLDER_LAYOUTS`: what is wrong with it, then the three layouts it could have."
+    accepted = '; '.join(f'({letter}) {text}' for letter, text in zip('abc', FOLDER_LAYOUTS.values()))
+    return ValueError(f"{root}: {problem}. The accepted layouts are {accepted}")
+
+def folder_layout(root:Path)->str: # an image-folder dataset
+    "Which of `FOLDER_LAYOUTS` the folder follows, from its subfolders' names; a clear error for a mixed or ambiguous one."
+    folders = {p.name for p in visible(root) if p.is_dir()}
+    splits = folders & {'train', 'val', 'validation', 'test'}
+    if not folders: raise layout_error(root, 'it has no subfolders')
+    if not splits: return 'classes'
+    if 'train' not in folders: raise layout_error(root, f"it has {', '.join(f'{s}/' for s in sorted(splits))} but no train/")
+    if folders - splits: raise layout_error(root, f"it mixes split folders with other folders ({', '.join(f'{s}/' for s in sorted(folders - splits))})")
+    if 'val' in folders and folders & {'test', 'validation'}: raise layout_error(root, f"it has val/ and {'test/' if 'test' in folders else 'validation/'}, so what val/ holds is ambiguous")
+    if 'val' in folders: return 'train-val'
+    return 'train-test'                                      # test/ may be missing: a training-only dataset
+
 # %% ../nbs/07_large_scale.ipynb #16c192b8
-def open_image_folder(root:Path,                  # holds train/, test/ and optionally validation/
+def open_image_folder(root:Path,                  # an image-folder dataset in one of `FOLDER_LAYOUTS`
                       skip_bad:bool=False,         # skip bad files (and empty class folders) with a warning
                       pixel_limit:int=PIXEL_LIMIT, # most pixels per image
+                      test_fraction:float=0.1,     # layout (a) only: the share of each class held out for testing
+                      seed:int=0,                  # layout (a) only: the seed of that choice
                      )->DiskDataset:
-    "List and check every file of an image-folder dataset (train/, test/, optionally validation/)."
+    "List and check every file of an image-folder dataset in any of the three layouts; layout (a) is split by `test_fraction`."
     root, manifest = Path(root), read_manifest(root)
-    if not (root/'train').is_dir(): raise FileNotFoundError(f"{root} has no train/ folder: an image folder dataset is root/train/<class>/<image> (and root/test/<class>/...)")
-    folders = manifest['class_folders'] if manifest else [p.name for p in visible(root/'train') if p.is_dir()]
-    if not folders: raise ValueError(f"{root/'train'} has no class folders")
+    if not root.is_dir(): raise FileNotFoundError(f"{root}: no such folder")
+    layout = folder_layout(root)
+    on_disk = {'classes': {'train': root}, 'train-val': {'train': root/'train', 'test': root/'val'},
+               'train-test': {s: root/s for s in SPLITS if (root/s).is_dir()}}[layout]
+    folders = manifest['class_folders'] if manifest else [p.name for p in visible(on_disk['train']) if p.is_dir()]
+    if not folders: raise ValueError(f"{on_disk['train']} has no class folders")
     splits, skipped, sizes = {}, Counter(), []
-    for split in [s for s in SPLITS if (root/s).is_dir()]:
-        files, problems = list_split(root/split, folders, skip_bad)
+    for split, folder in on_disk.items():
+        files, problems = list_split(folder, folders, skip_bad)
         skipped += refuse_or_skip(problems, skip_bad)
         keep, split_sizes, split_skipped = check_image_files(files, skip_bad, pixel_limit, manifest['image_shape'][2] if manifest else None)
         splits[split], skipped = files.subset(keep), skipped + split_skipped
         sizes.append(split_sizes)
+    if layout == 'classes':
+        kept, held = stratified_split(splits['train'].labels, test_fraction, seed)
+        splits = {'train': splits['train'].subset(kept), 'test': splits['train'].subset(held)}
     sizes = np.concatenate(sizes)
     rows, counts = np.unique(sizes, axis=0, return_counts=True)
     shape = tuple(manifest['image_shape']) if manifest else tuple(int(v) for v in rows[counts.argmax()])
     return DiskDataset(root, 'folder', 'png', shape, tuple(manifest['class_names'] if manifest else folders), splits,
-                       bool((sizes[:, :2] != shape[:2]).any()), skipped)
+                       bool((sizes[:, :2] != shape[:2]).any()), skipped, layout)
 
 # %% ../nbs/07_large_scale.ipynb #de68a9f6
 def open_shards(root:Path,           # holds the shards and manifest.json
@@ -437,12 +470,19 @@ def open_shards(root:Path,           # holds the shards and manifest.json
 def open_dataset(path:Path,                  # a folder of shards or an image-folder tree
                  skip_bad:bool=False,         # skip bad files with a warning instead of raising
                  pixel_limit:int=PIXEL_LIMIT, # most pixels per image (image folders)
+                 test_fraction:float=0.1,     # image folders of one folder per class: the share of each class held out for testing
+                 seed:int=0,                  # ... and the seed of that choice
                 )->DiskDataset:
-    "Open a folder of TFRecord shards (it has a manifest saying so) or an image-folder tree, checking every file."
+    "Open a folder of TFRecord shards (it has a manifest saying so) or an image-folder tree in any of `FOLDER_LAYOUTS`, checking every file."
     manifest = read_manifest(path)
     if not Path(path).is_dir(): raise FileNotFoundError(f"--data {path}: no such folder")
     if manifest and manifest['layout'] == 'tfrecord': return open_shards(path, skip_bad)
-    return open_image_folder(path, skip_bad, pixel_limit)
+    return open_image_folder(path, skip_bad, pixel_limit, test_fraction, seed)
+
+def describe_layout(dataset:DiskDataset)->str:
+    "One line naming what was found on disk and how the splits were made."
+    if dataset.layout == 'tfrecord': return f"{dataset.root}: TFRecord shards ({', '.join(f'{s} {dataset.count(s):,}' for s in dataset.splits)} images)"
+    return f"{dataset.root}: {FOLDER_LAYOUTS[dataset.folders]} ({', '.join(f'{s} {dataset.count(s):,}' for s in dataset.splits)} images)"
 
 # %% ../nbs/07_large_scale.ipynb #2c3030a3
 def normalize_batch(images:tf.Tensor,  # uint8 images

@@ -3,7 +3,7 @@ import json, os, signal, struct, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np
 import pytest
-from conftest import run_command
+from conftest import run_command, run_error_cases
 from imgdl_nb.large_scale import generate_dataset, DatasetSpec, open_dataset, encode_image, folder_name, shard_name
 
 def png(image): return encode_image(np.asarray(image, np.uint8))
@@ -129,3 +129,30 @@ def test_best_recipe_trains_from_disk_too(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     metrics = json.loads((tmp_path / 'run' / 'metrics.json').read_text())
     assert metrics['recipe'] == 'best' and metrics['config']['epochs'] == 1 and metrics['images']['test'] == 200
+
+def test_command_reads_the_three_folder_layouts(folder_dataset, tmp_path):
+    "Layout (a), one folder per class, split by --test-fraction; (b) train/ + val/, val/ the test split: each named in the first line of output."
+    flat = tmp_path / 'flat'
+    for split in ('train', 'test'):
+        for f in sorted((folder_dataset / split).rglob('*.png')):
+            target = flat / f.parent.name / f'{split}-{f.name}'; target.parent.mkdir(parents=True, exist_ok=True); target.write_bytes(f.read_bytes())
+    imagenet = tmp_path / 'imagenet'; imagenet.mkdir()
+    (imagenet / 'train').symlink_to(folder_dataset / 'train'); (imagenet / 'val').symlink_to(folder_dataset / 'test')
+    flat_test = sum(int(round(0.25 * len(list(d.iterdir())))) for d in flat.iterdir())
+    for data, flags, folders, words, test_images in [(flat, ['--test-fraction', '0.25'], 'classes', 'one folder per class', flat_test),
+                                                     (imagenet, ['--validation-fraction', '0.2'], 'train-val', 'val/ is the test split', 100)]:
+        out = tmp_path / f'run-{data.name}'
+        done = run_command('--data', data, *flags, '--epochs', '1', '--batch-size', '64', '--out', out)
+        assert done.returncode == 0, done.stderr[-3000:]
+        first = done.stdout.splitlines()[0]
+        assert first.startswith(f'{data}: ') and words in first, first
+        metrics = json.loads((out / 'metrics.json').read_text())
+        assert metrics['data']['folders'] == folders and metrics['images']['test'] == test_images
+    held = sum(int(round(0.2 * len(list(d.iterdir())))) for d in (folder_dataset / 'train').iterdir())   # 20% of each class of train/
+    assert json.loads((tmp_path / 'run-imagenet' / 'metrics.json').read_text())['images']['validation'] == held
+    mixed = copy_tree(folder_dataset, tmp_path / 'mixed'); (mixed / 'Coat').mkdir()
+    cases = [(['--data', mixed, '--out', tmp_path / 'never'], 'mixes split folders with other folders (Coat/). The accepted layouts are (a) root/<class>/<image>'),
+             (['--data', flat, '--test-fraction', '1.5', '--out', tmp_path / 'never'], '--test-fraction must be between 0 and 1')]
+    for (code, stderr), (_, words) in zip(run_error_cases('imgdl_train', [c for c, _ in cases]), cases):
+        assert code == 2 and stderr.startswith('imgdl_train: error: ') and words in stderr and stderr.count('\n') == 1, stderr
+    assert not (tmp_path / 'never').exists()

@@ -8,9 +8,9 @@ __all__ = ['VISIBLE', 'STRIDE', 'GAUSSIAN_SPREAD', 'COCO_IOU_THRESHOLDS', 'IMAGE
            'make_canvases', 'draw_boxes', 'canvases_plot', 'xywh', 'corners', 'coco_annotations', 'write_coco',
            'load_coco_json', 'check_annotation', 'read_coco', 'read_gray', 'center_targets', 'decode_centers',
            'detector_net', 'heatmap_focal_loss', 'detection_loss', 'non_max_suppression', 'flip_canvas',
-           'detection_dataset', 'DetectorConfig', 'TrainedDetector', 'train_detector', 'Detections', 'detect',
-           'match_detections', 'precision_recall', 'interpolated_ap', 'average_precisions', 'detection_report',
-           'precision_recall_plot', 'detection_speed', 'image_files', 'pad_to_multiple', 'detect_files',
+           'detection_dataset', 'DetectorConfig', 'TrainedDetector', 'train_detector', 'Detections', 'pad_to_multiple',
+           'detect', 'match_detections', 'precision_recall', 'interpolated_ap', 'average_precisions',
+           'detection_report', 'precision_recall_plot', 'detection_speed', 'image_files', 'detect_files',
            'detections_coco', 'drawn_detections', 'train_and_report', 'apply_detector', 'evaluate_detector',
            'imgdl_detect', 'use_detector', 'detect_command']
 
@@ -26,7 +26,7 @@ from matplotlib.patches import Rectangle
 from PIL import Image
 from fastcore.script import call_parse
 from .data import CLASS_NAMES, load_fashion_mnist, write_atomically
-from .preprocess import PixelStats, pixel_stats, scale_pixels
+from .preprocess import PixelStats, pixel_stats, scale_pixels, normalize
 from .train import choose_dtype_policy
 from .evaluate import SavedRun, output_folder, read_run, save_figure, save_json, command_errors, run_console_script
 
@@ -355,7 +355,7 @@ def detection_dataset(canvases:Canvases, stats:PixelStats, # canvases and the μ
         return tf.where(heads, mirrored, image), tf.where(heads, mirrored_boxes, boxes), classes
     if flip: ds = ds.enumerate().map(maybe_flip)
     def prepare(images, boxes, classes):
-        x = (tf.cast(images, tf.float32) / 255 - stats.mean) / stats.std
+        x = (tf.cast(images, tf.float32) / 255 - stats.mean) / stats.std   # 07's normalize_batch; written out, as this chapter uses only the spine
         return x, center_targets(boxes, classes, n_classes, (height // STRIDE, width // STRIDE))
     return ds.batch(batch_size, drop_remainder=shuffle).map(prepare).prefetch(tf.data.AUTOTUNE)
 
@@ -406,16 +406,20 @@ class Detections:
     classes: np.ndarray
     def __iter__(self): return iter((self.boxes, self.scores, self.classes))
 
-def detect(model:keras.Model, images:np.ndarray, stats:PixelStats, # a trained detector, uint8 (N, H, W) images, its μ and σ
+def pad_to_multiple(images:np.ndarray, multiple:int=8)->np.ndarray: # (..., H, W) images
+    "The images padded with black at the bottom and right to sides divisible by `multiple` (the detector's coarsest stride)."
+    height, width = images.shape[-2:]
+    return np.pad(images, [(0, 0)] * (images.ndim - 2) + [(0, -height % multiple), (0, -width % multiple)])
+
+def detect(model:keras.Model, images:np.ndarray, stats:PixelStats, # a trained detector, uint8 (N, H, W) images of any size, its μ and σ
            score_threshold:float=0.05, iou_threshold:float=0.5, # drop detections below this score; NMS overlap
            k:int=100, batch_size:int=100)->list:
-    "Detections for each image: the `k` top heatmap peaks, clipped to the image, above `score_threshold`, after class-aware NMS."
-    results = []
+    "Detections for each image: the `k` top heatmap peaks, clipped to the image (padded to a multiple of 8 for the network), above `score_threshold`, after class-aware NMS."
+    results, (height, width) = [], images.shape[1:3]
     for start in range(0, len(images), batch_size):
-        x = (scale_pixels(images[start:start + batch_size])[..., None] - stats.mean) / stats.std
+        x = normalize(scale_pixels(pad_to_multiple(images[start:start + batch_size]))[..., None], stats)
         boxes, scores, classes = decode_centers(model.predict(x, verbose=0, batch_size=batch_size), k)
-        height, width = images.shape[1:3]
-        boxes = np.clip(boxes, 0, [width, height, width, height])
+        boxes = np.clip(boxes, 0, [width, height, width, height])   # padding is not part of the image
         for b, s, c in zip(boxes, scores, classes):
             b, s, c = b[s >= score_threshold], s[s >= score_threshold], c[s >= score_threshold]
             keep = non_max_suppression(b, s, c, iou_threshold, k)
@@ -521,22 +525,11 @@ def image_files(folder:Path)->list:
     if not files: raise ValueError(f"--images {folder} holds no image files ({', '.join(IMAGE_SUFFIXES)})")
     return files
 
-def pad_to_multiple(image:np.ndarray, multiple:int=8)->np.ndarray:
-    "The image padded with black at the bottom and right to sides divisible by `multiple` (the detector's coarsest stride)."
-    height, width = image.shape
-    return np.pad(image, ((0, -height % multiple), (0, -width % multiple)))
-
 def detect_files(model:keras.Model, stats:PixelStats, files:list, # a trained detector, its μ and σ, image files of any size
                  score_threshold:float=0.3)->list:
     "Each file's detections (boxes in its own pixels), one image at a time, so that the sizes may differ."
-    results = []
-    for f in files:
-        image = read_gray(f)
-        found = detect(model, pad_to_multiple(image)[None], stats, score_threshold)[0]
-        height, width = image.shape
-        boxes = np.clip(found.boxes, 0, [width, height, width, height])   # padding is not part of the image
-        results.append((image, Detections(boxes, found.scores, found.classes)))
-    return results
+    images = [read_gray(f) for f in files]
+    return [(image, detect(model, image[None], stats, score_threshold)[0]) for image in images]
 
 def detections_coco(files:list, results:list, names)->dict: # image files, their (image, `Detections`), class names
     "Detections as a COCO dict: `images`, `annotations` with a `score` each, `categories`."
@@ -594,7 +587,7 @@ def apply_detector(run:SavedRun, images:str, folder:Path, score_threshold:float)
 def evaluate_detector(run:SavedRun, truth:Canvases, names:tuple, folder:Path)->dict: # a saved detector; a COCO set from `read_coco`
     "Score a saved detector on a COCO set of one image size; write `evaluation.json` and `precision_recall.png` to `folder`."
     if tuple(names) != tuple(run.class_names): raise ValueError(f"the annotation file has categories {list(names)}, but the detector knows {list(run.class_names)}")
-    found = detect(run.model, np.stack([pad_to_multiple(i) for i in truth.images]), run.stats)
+    found = detect(run.model, truth.images, run.stats)
     report = dict(detection_report(average_precisions(truth, found, len(names)), names), images=len(truth))
     save_figure(precision_recall_plot(truth, found, names), folder/'precision_recall.png')
     save_json(folder/'evaluation.json', report)

@@ -231,7 +231,8 @@ def run_preprocessing(metrics:dict, folder:Path)->PixelStats:
     stats = metrics.get('preprocessing') if isinstance(metrics, dict) else None
     if not isinstance(stats, dict) or not {'mean', 'std'} <= set(stats): raise ValueError(
         f"{folder/'metrics.json'} has no preprocessing mean and std: give the model.keras of a run folder written by imgdl_train")
-    return PixelStats(float(stats['mean']), float(stats['std']))
+    value = lambda v: tuple(float(x) for x in v) if isinstance(v, list) else float(v)   # per channel (photographs) or one for all
+    return PixelStats(value(stats['mean']), value(stats['std']))
 
 def read_run(model_path:str, # RUN/model.keras, written by imgdl_train
             )->SavedRun:

@@ -139,10 +139,11 @@ def compiled_seed_cnn(config:TrainConfig,  # the run's settings
                       input_shape:tuple,   # (height, width, channels)
                       n_classes:int,       # number of classes
                       steps_per_epoch:int, # for the learning-rate schedule
+                      network=seed_cnn,    # (input_shape, n_classes, dtype_policy=...) -> model: another network trained with this recipe
                      )->keras.Model:
-    "A freshly seeded seed CNN, compiled with Adam and cross-entropy."
+    "A freshly seeded seed CNN (or `network`), compiled with Adam and cross-entropy."
     keras.utils.set_random_seed(config.seed)
-    model = seed_cnn(input_shape, n_classes, dtype_policy=choose_dtype_policy(config.precision))
+    model = network(input_shape, n_classes, dtype_policy=choose_dtype_policy(config.precision))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate_schedule(config, steps_per_epoch)),
                   loss=keras.losses.SparseCategoricalCrossentropy(), metrics=['accuracy'])
     return model

@@ -4,16 +4,21 @@
 
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'SPLITS', 'EXAMPLE_FEATURES', 'PIXEL_LIMIT', 'PNG_SIGNATURE', 'PNG_END', 'PNG_CHANNELS',
-           'JPEG_FRAMES', 'FOLDER_LAYOUTS', 'folder_name', 'encode_image', 'decode_image', 'image_example',
-           'shard_name', 'write_shard', 'shifted_copies', 'DatasetSpec', 'split_size', 'source_split', 'part_images',
-           'write_part', 'read_progress', 'save_progress', 'make_manifest', 'generate_dataset', 'BadImageError',
-           'png_size', 'jpeg_size', 'read_ends', 'image_file_info', 'refuse_or_skip', 'check_image_files', 'FileList',
-           'visible', 'names_below', 'list_split', 'refuse_or_skip_class', 'DiskDataset', 'read_manifest',
-           'layout_error', 'folder_layout', 'open_image_folder', 'open_shards', 'open_dataset', 'describe_layout',
-           'normalize_batch', 'StreamSettings', 'finish', 'epoch_order', 'file_pipeline', 'shard_records',
-           'shard_pipeline', 'split_pipeline', 'with_validation', 'stream_pixel_stats', 'disk_pixel_stats',
-           'shard_for_worker', 'check_sharding', 'train_from_disk', 'evaluate_from_disk', 'images_at', 'pipeline_speed',
-           'read_bytes_rate', 'decode_only_speed', 'pipeline_cost_plot']
+           'JPEG_FRAMES', 'EXIF_TURNS', 'FOLDER_LAYOUTS', 'CROP_SCALE', 'CROP_RATIO', 'CENTRE_FRACTION',
+           'ARCHITECTURE_CHOICES', 'folder_name', 'encode_image', 'decode_image', 'image_example', 'shard_name',
+           'write_shard', 'shifted_copies', 'DatasetSpec', 'split_size', 'source_split', 'part_images', 'write_part',
+           'read_progress', 'save_progress', 'make_manifest', 'generate_dataset', 'BadImageError', 'png_size',
+           'jpeg_size', 'exif_orientation', 'tiff_orientation', 'read_ends', 'image_file_info', 'refuse_or_skip',
+           'other_channels', 'check_image_files', 'FileList', 'visible', 'names_below', 'list_split',
+           'refuse_or_skip_class', 'DiskDataset', 'read_manifest', 'layout_error', 'folder_layout', 'open_image_folder',
+           'keep_channels', 'open_shards', 'open_dataset', 'describe_layout', 'normalize_batch', 'StreamSettings',
+           'finish', 'epoch_order', 'file_pipeline', 'shard_records', 'shard_pipeline', 'split_pipeline',
+           'with_validation', 'stream_pixel_stats', 'disk_pixel_stats', 'shard_for_worker', 'check_sharding',
+           'train_from_disk', 'evaluate_from_disk', 'images_at', 'pipeline_speed', 'best_of', 'read_bytes_rate',
+           'decode_only_speed', 'pipeline_cost_plot', 'photo_like', 'generate_photo_folder', 'orient',
+           'crop_box_from_draws', 'random_crop_boxes', 'centre_boxes', 'default_image_size', 'photo_shape',
+           'photo_crop', 'PhotoView', 'crops_figure', 'choose_architecture', 'compiled_small_resnet',
+           'parameters_by_size', 'decode_costs', 'training_cost']
 
 # %% ../nbs/07_large_scale.ipynb #d445e0d3
 import json, os, re, struct, sys, time, warnings
@@ -27,8 +32,11 @@ import matplotlib.pyplot as plt
 from tqdm import tqdm
 from .data import CLASS_NAMES, write_atomically, sha256_of, load_fashion_mnist
 from .preprocess import stratified_split, stratified_subset, PixelStats
+from PIL import Image
+from .models import seed_cnn
 from .train import TrainConfig, TrainResult, compiled_seed_cnn, EpochTimer, images_per_second
 from .evaluate import Evaluation
+from .model_selection import small_resnet, LARGE_INPUT
 
 # %% ../nbs/07_large_scale.ipynb #f6d272a3
 IMAGE_EXTENSIONS = {'.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg'}   # file suffix (any case) -> image format
@@ -54,12 +62,10 @@ def encode_image(image:np.ndarray,   # uint8, (H, W) or (H, W, C)
 def decode_image(data,          # encoded image bytes (a string tensor)
                  shape:tuple,   # (height, width, channels) of the decoded image
                  encoding:str,  # how `data` was encoded: 'png', 'jpeg' (either is recognized by its content) or 'raw'
-                 resize:bool=False, # resize (bilinear) to `shape`: for folders whose images differ in size
                 )->tf.Tensor:   # uint8, `shape`
     "Decode one image to a uint8 tensor of `shape`."
     if encoding == 'raw': return tf.reshape(tf.io.decode_raw(data, tf.uint8), shape)
     image = tf.io.decode_image(data, channels=shape[2], expand_animations=False)
-    if resize: image = tf.cast(tf.round(tf.image.resize(image, shape[:2])), tf.uint8)
     return tf.ensure_shape(image, shape)
 
 # %% ../nbs/07_large_scale.ipynb #468487a4
@@ -258,6 +264,28 @@ def jpeg_size(head:bytes)->tuple:
         i += 2 + struct.unpack('>H', head[i+2:i+4])[0]
     raise BadImageError('not an image', "no JPEG frame header in its first 256 KiB")
 
+EXIF_TURNS = 5, 6, 7, 8   # EXIF orientations whose displayed image is the stored one turned by a quarter: height and width swap
+
+def exif_orientation(head:bytes, # a JPEG's first bytes (its APP1 segment holds the EXIF data)
+                    )->int:      # 1 (shown as stored) to 8; 1 when there is no orientation tag
+    "The EXIF orientation tag (0x0112) of a JPEG, from the TIFF block of its APP1 segment."
+    i = 2
+    while i + 4 <= len(head) and head[i] == 0xFF and head[i + 1] not in JPEG_FRAMES | {0xDA}:
+        length = struct.unpack('>H', head[i+2:i+4])[0]
+        if head[i + 1] == 0xE1 and head[i+4:i+10] == b'Exif\0\0': return tiff_orientation(head[i+10:i+2+length])
+        i += 2 + length
+    return 1
+
+def tiff_orientation(tiff:bytes)->int:
+    "The orientation entry of the first image directory of EXIF's TIFF block (byte order `II` or `MM`); 1 if absent."
+    order = '<' if tiff[:2] == b'II' else '>'
+    start = struct.unpack(order + 'I', tiff[4:8])[0] if len(tiff) >= 8 else len(tiff)
+    count = struct.unpack(order + 'H', tiff[start:start+2])[0] if start + 2 <= len(tiff) else 0
+    for entry in range(start + 2, min(start + 2 + 12 * count, len(tiff) - 9), 12):
+        tag, _, _, value = struct.unpack(order + 'HHIH', tiff[entry:entry+10])
+        if tag == 0x0112: return value if 1 <= value <= 8 else 1
+    return 1
+
 # %% ../nbs/07_large_scale.ipynb #d61d988f
 def read_ends(path:Path, head:int=1 << 18, tail:int=16)->tuple:
     "The first `head` and last `tail` bytes of a file, and its size."
@@ -268,7 +296,7 @@ def read_ends(path:Path, head:int=1 << 18, tail:int=16)->tuple:
 
 def image_file_info(path:Path,                  # an image file
                     pixel_limit:int=PIXEL_LIMIT, # most pixels $H \cdot W$ allowed
-                   )->tuple:                     # (height, width, channels)
+                   )->tuple:                     # (height, width, channels, EXIF orientation), height and width as displayed
     "Check one image file from its first and last bytes; raise `BadImageError` saying what is wrong."
     path = Path(path)
     if path.suffix.lower() not in IMAGE_EXTENSIONS: raise BadImageError('unknown extension',
@@ -283,7 +311,8 @@ def image_file_info(path:Path,                  # an image file
     if min(h, w, c) == 0: raise BadImageError('not an image', f"its {kind} header gives an impossible size {w} x {h} x {c}")
     if not (tail.endswith(PNG_END) if kind == 'PNG' else tail.rstrip(b'\0').endswith(b'\xff\xd9')):
         raise BadImageError('truncated', f"truncated: the {kind} end marker is missing ({size:,} bytes)")
-    return h, w, c
+    orientation = exif_orientation(head) if kind == 'JPEG' else 1
+    return (w, h, c, orientation) if orientation in EXIF_TURNS else (h, w, c, orientation)
 
 # %% ../nbs/07_large_scale.ipynb #8e479e24
 def refuse_or_skip(problems:list,  # (path, BadImageError) pairs
@@ -298,23 +327,31 @@ def refuse_or_skip(problems:list,  # (path, BadImageError) pairs
     warnings.warn(f"skipped {len(problems)} bad files ({', '.join(f'{n} {k}' for k, n in counts.items())}); the first: {path}: {error}", stacklevel=2)
     return counts
 
+def other_channels(files, facts:np.ndarray, # paths and their (H, W, C, orientation) rows
+                   channels:int=None,      # the dataset's channels; default: the most common
+                  )->tuple:                # (positions of files with `channels`, problems of the others)
+    "The channel rule: every image must have the dataset's number of channels."
+    channels = channels or (int(np.bincount(facts[:, 2]).argmax()) if len(facts) else 1)
+    problems = [(files[i], BadImageError('mixed channels', f"it has {facts[i, 2]} channels where the dataset's images have {channels}; convert it"))
+                for i in np.flatnonzero(facts[:, 2] != channels)]
+    return np.flatnonzero(facts[:, 2] == channels), problems
+
 def check_image_files(files,                      # a sequence of image paths
                       skip_bad:bool=False,        # skip bad files with a warning instead of raising
                       pixel_limit:int=PIXEL_LIMIT,# most pixels per image
                       channels:int=None,          # channels every image must have; default: the most common
-                     )->tuple:                    # (positions of the good files, their (H, W, C) sizes, skipped counts)
+                      any_channels:bool=False,    # accept any number of channels (photographs are converted on decoding)
+                     )->tuple:                    # (positions of the good files, their (H, W, C, orientation) rows, skipped counts)
     "Check every file up front (see the table above); raise on the first problem, or skip and count."
-    sizes, problems = np.zeros((len(files), 3), np.int32), []
+    facts, problems = np.zeros((len(files), 4), np.int32), []
     for i, path in enumerate(files):
-        try: sizes[i] = image_file_info(path, pixel_limit)
+        try: facts[i] = image_file_info(path, pixel_limit)
         except BadImageError as e: problems.append((path, e))
-    readable = sizes[:, 2] > 0
-    channels = channels or (int(np.bincount(sizes[readable, 2]).argmax()) if readable.any() else 1)
-    problems += [(files[i], BadImageError('mixed channels', f"it has {sizes[i, 2]} channels where the dataset's images have {channels}; convert it"))
-                 for i in np.flatnonzero(readable & (sizes[:, 2] != channels))]
-    skipped = refuse_or_skip(problems, skip_bad)
-    keep = np.flatnonzero(sizes[:, 2] == channels)
-    return keep, sizes[keep], skipped
+    keep = np.flatnonzero(facts[:, 2] > 0)
+    if not any_channels:
+        kept, mixed = other_channels([files[i] for i in keep], facts[keep], channels)
+        keep, problems = keep[kept], problems + mixed
+    return keep, facts[keep], refuse_or_skip(problems, skip_bad)
 
 # %% ../nbs/07_large_scale.ipynb #dc982089
 @dataclass
@@ -324,14 +361,19 @@ class FileList:
     folders: tuple       # class folder names, in label order
     names: np.ndarray    # bytes: each file's path inside its class folder
     labels: np.ndarray   # int32 class indices
+    orientations: np.ndarray = None # uint8 EXIF orientations (1-8), or None: all 1
+    sizes: np.ndarray = None        # int32 (n, 2): displayed heights and widths (photographs), or None
     def __len__(self): return len(self.names)
     def __getitem__(self, i): return os.path.join(self.root, self.folders[self.labels[i]], self.names[i].decode())
     def __iter__(self): return (self[i] for i in range(len(self)))
-    def subset(self, index): return FileList(self.root, self.folders, self.names[index], self.labels[index])
+    def subset(self, index): return FileList(self.root, self.folders, self.names[index], self.labels[index], self.turns()[index], self.shapes()[index])
+    def turns(self)->np.ndarray: return np.ones(len(self), np.uint8) if self.orientations is None else self.orientations
+    def shapes(self)->np.ndarray: return np.zeros((len(self), 2), np.int32) if self.sizes is None else self.sizes
     def tensors(self)->tuple:
-        "(folder paths, names, labels) as TensorFlow tensors, made once and shared by every pipeline over these files."
+        "(folder paths, names, labels, orientations, sizes) as TensorFlow tensors, made once and shared by every pipeline over these files."
         if '_tensors' not in self.__dict__:
-            self._tensors = (tf.constant([os.path.join(self.root, f, '') for f in self.folders]), tf.constant(self.names), tf.constant(self.labels))
+            self._tensors = (tf.constant([os.path.join(self.root, f, '') for f in self.folders]), tf.constant(self.names),
+                             tf.constant(self.labels), tf.constant(self.turns(), tf.int32), tf.constant(self.shapes(), tf.int32))
         return self._tensors
 
 def visible(folder:Path)->list:
@@ -374,12 +416,13 @@ class DiskDataset:
     root: Path
     layout: str          # 'folder' or 'tfrecord'
     encoding: str        # 'png', 'jpeg' or 'raw'; for a folder, PNG and JPEG files may mix
-    image_shape: tuple   # (height, width, channels) that every image is decoded (and resized) to
+    image_shape: tuple   # (height, width, channels) that every image is decoded (and, for photographs, cropped) to
     class_names: tuple
     splits: dict         # split -> FileList (folder), or (shard paths, images per shard) (tfrecord)
-    resize: bool = False # some images have another size than `image_shape`
+    photos: bool = False # images of mixed sizes (or an `image_size` asked for): cropped and resized to `image_shape`
     skipped: Counter = field(default_factory=Counter) # bad files left out, by problem
     folders: str = None  # image folders: which of `FOLDER_LAYOUTS` ('classes', 'train-val' or 'train-test')
+    enlarged: int = 0    # photographs whose shorter side is below the crop side: enlarged to it
 
     def count(self, split:str)->int:
         "Number of images in `split`."
@@ -420,8 +463,10 @@ def open_image_folder(root:Path,                  # an image-folder dataset in o
                       pixel_limit:int=PIXEL_LIMIT, # most pixels per image
                       test_fraction:float=0.1,     # layout (a) only: the share of each class held out for testing
                       seed:int=0,                  # layout (a) only: the seed of that choice
+                      image_size:int=None,         # photographs: side of the square crops; default from the data when sizes vary
+                      channels:int=None,           # photographs: 3 (RGB) or 1 (grayscale); default 3 when any image has colour
                      )->DiskDataset:
-    "List and check every file of an image-folder dataset in any of the three layouts; layout (a) is split by `test_fraction`."
+    "List and check every file of an image-folder dataset in any of the three layouts; photographs (mixed sizes) are cropped to squares."
     root, manifest = Path(root), read_manifest(root)
     if not root.is_dir(): raise FileNotFoundError(f"{root}: no such folder")
     layout = folder_layout(root)
@@ -429,21 +474,37 @@ def open_image_folder(root:Path,                  # an image-folder dataset in o
                'train-test': {s: root/s for s in SPLITS if (root/s).is_dir()}}[layout]
     folders = manifest['class_folders'] if manifest else [p.name for p in visible(on_disk['train']) if p.is_dir()]
     if not folders: raise ValueError(f"{on_disk['train']} has no class folders")
-    splits, skipped, sizes = {}, Counter(), []
+    splits, skipped, facts = {}, Counter(), {}
     for split, folder in on_disk.items():
         files, problems = list_split(folder, folders, skip_bad)
         skipped += refuse_or_skip(problems, skip_bad)
-        keep, split_sizes, split_skipped = check_image_files(files, skip_bad, pixel_limit, manifest['image_shape'][2] if manifest else None)
+        keep, facts[split], split_skipped = check_image_files(files, skip_bad, pixel_limit, any_channels=True)
         splits[split], skipped = files.subset(keep), skipped + split_skipped
-        sizes.append(split_sizes)
+        splits[split].orientations, splits[split].sizes = facts[split][:, 3].astype(np.uint8), facts[split][:, :2]
     if layout == 'classes':
         kept, held = stratified_split(splits['train'].labels, test_fraction, seed)
-        splits = {'train': splits['train'].subset(kept), 'test': splits['train'].subset(held)}
-    sizes = np.concatenate(sizes)
-    rows, counts = np.unique(sizes, axis=0, return_counts=True)
-    shape = tuple(manifest['image_shape']) if manifest else tuple(int(v) for v in rows[counts.argmax()])
+        splits, facts = {'train': splits['train'].subset(kept), 'test': splits['train'].subset(held)}, {'train': facts['train'][kept], 'test': facts['train'][held]}
+    everything = np.concatenate(list(facts.values()))
+    known = (manifest or {}).get('image_shape')              # a folder this package wrote says its images' shape
+    photos = image_size is not None or len(np.unique(everything[:, :2], axis=0)) > 1
+    if channels is not None and not photos: raise ValueError(f"{root}: every image is {everything[0, 1]}x{everything[0, 0]}, so nothing is cropped or "
+        "converted; converting to grayscale (--grayscale) applies to photographs, which have mixed sizes or an --image-size")
+    if not photos: splits, facts, skipped = keep_channels(splits, facts, skip_bad, known[2] if known else None, skipped)
+    rows, counts = np.unique(np.concatenate(list(facts.values()))[:, :3], axis=0, return_counts=True)
+    shape = photo_shape(facts['train'], image_size, channels) if photos else tuple(known or (int(v) for v in rows[counts.argmax()]))
+    enlarged = int((everything[:, :2].min(1) < shape[0]).sum()) if photos else 0
     return DiskDataset(root, 'folder', 'png', shape, tuple(manifest['class_names'] if manifest else folders), splits,
-                       bool((sizes[:, :2] != shape[:2]).any()), skipped, layout)
+                       photos, skipped, layout, enlarged)
+
+def keep_channels(splits:dict, facts:dict, # split -> FileList and its (H, W, C, orientation) rows
+                  skip_bad:bool, channels:int, skipped:Counter)->tuple:
+    "Apply the channel rule to every split (images of one size, not photographs): (splits, facts, skipped)."
+    channels = channels or int(np.bincount(np.concatenate(list(facts.values()))[:, 2]).argmax())
+    problems = []
+    for split in splits:
+        keep, mixed = other_channels(splits[split], facts[split], channels)
+        splits[split], facts[split], problems = splits[split].subset(keep), facts[split][keep], problems + mixed
+    return splits, facts, skipped + refuse_or_skip(problems, skip_bad)
 
 # %% ../nbs/07_large_scale.ipynb #de68a9f6
 def open_shards(root:Path,           # holds the shards and manifest.json
@@ -472,17 +533,25 @@ def open_dataset(path:Path,                  # a folder of shards or an image-fo
                  pixel_limit:int=PIXEL_LIMIT, # most pixels per image (image folders)
                  test_fraction:float=0.1,     # image folders of one folder per class: the share of each class held out for testing
                  seed:int=0,                  # ... and the seed of that choice
+                 image_size:int=None,         # image folders of photographs: side of the square crops (default from the data)
+                 channels:int=None,           # image folders of photographs: 3 (RGB) or 1 (grayscale)
                 )->DiskDataset:
     "Open a folder of TFRecord shards (it has a manifest saying so) or an image-folder tree in any of `FOLDER_LAYOUTS`, checking every file."
     manifest = read_manifest(path)
     if not Path(path).is_dir(): raise FileNotFoundError(f"--data {path}: no such folder")
-    if manifest and manifest['layout'] == 'tfrecord': return open_shards(path, skip_bad)
-    return open_image_folder(path, skip_bad, pixel_limit, test_fraction, seed)
+    if manifest and manifest['layout'] == 'tfrecord':
+        if image_size or channels: raise ValueError(f"{path} holds TFRecord shards of {manifest['image_shape'][0]}x{manifest['image_shape'][1]} images: --image-size and --grayscale apply to image folders only")
+        return open_shards(path, skip_bad)
+    return open_image_folder(path, skip_bad, pixel_limit, test_fraction, seed, image_size, channels)
 
 def describe_layout(dataset:DiskDataset)->str:
     "One line naming what was found on disk and how the splits were made."
     if dataset.layout == 'tfrecord': return f"{dataset.root}: TFRecord shards ({', '.join(f'{s} {dataset.count(s):,}' for s in dataset.splits)} images)"
-    return f"{dataset.root}: {FOLDER_LAYOUTS[dataset.folders]} ({', '.join(f'{s} {dataset.count(s):,}' for s in dataset.splits)} images)"
+    line = f"{dataset.root}: {FOLDER_LAYOUTS[dataset.folders]} ({', '.join(f'{s} {dataset.count(s):,}' for s in dataset.splits)} images)"
+    if not dataset.photos: return line
+    h, w, c = dataset.image_shape
+    return line + (f"; photographs of mixed sizes, cropped to {h}x{w} {'RGB' if c == 3 else 'grayscale'}" +
+                   (f" ({dataset.enlarged:,} smaller than that, enlarged)" if dataset.enlarged else ""))
 
 # %% ../nbs/07_large_scale.ipynb #2c3030a3
 def normalize_batch(images:tf.Tensor,  # uint8 images
@@ -522,16 +591,24 @@ def file_pipeline(files:FileList,               # image files and their class in
                   stats:PixelStats,             # training statistics for normalizing; None keeps uint8 pixels
                   batch_size:int=256,
                   shuffle:bool=False, seed:int=0, # a new order every epoch
-                  resize:bool=False,            # resize images of other sizes
                   settings:StreamSettings=None,
+                  view=None,                    # photographs: a `PhotoView` (crop boxes and flips drawn a batch at a time)
                  )->tf.data.Dataset:            # (images, labels) batches
-    "Stream an image-folder split: shuffled positions, read and decode in parallel, batch, normalize, prefetch."
+    "Stream an image-folder split: shuffled positions, read and decode (photographs: crop, resize) in parallel, batch, normalize, prefetch."
     settings = settings or StreamSettings()
-    folders, names, labels = files.tensors()
-    def load(i):
+    folders, names, labels, orientations, sizes = files.tensors()
+    def load(i, box=None, flip=None):
         label = tf.gather(labels, i)
-        return decode_image(tf.io.read_file(tf.gather(folders, label) + tf.gather(names, i)), shape, 'png', resize), tf.cast(label, tf.int64)
-    ds = epoch_order(len(files), shuffle, seed).map(load, num_parallel_calls=settings.parallel_calls).batch(batch_size)
+        data = tf.io.read_file(tf.gather(folders, label) + tf.gather(names, i))
+        image = decode_image(data, shape, 'png') if view is None else view.image(data, tf.gather(orientations, i), box, flip)
+        return image, tf.cast(label, tf.int64)
+    def draw(i, key):                           # a block of positions: their crop boxes and flips, drawn at once
+        heights_widths = tf.gather(sizes, i)
+        return (i, *view.boxes(heights_widths[:, 0], heights_widths[:, 1], tf.stack([key, tf.constant(seed, tf.int64)])))
+    order = epoch_order(len(files), shuffle, seed)
+    if view is not None:                        # a new random key every epoch: new crops every epoch
+        order = tf.data.Dataset.zip(order.batch(1024), tf.data.Dataset.random(seed=seed + 1, rerandomize_each_iteration=True)).map(draw).unbatch()
+    ds = order.map(load, num_parallel_calls=settings.parallel_calls).batch(batch_size)
     if stats: ds = ds.map(lambda x, y: (normalize_batch(x, stats), y))
     return finish(ds, settings)
 
@@ -572,11 +649,14 @@ def shard_pipeline(shards:list,               # TFRecord files
 # %% ../nbs/07_large_scale.ipynb #c3dda82e
 def split_pipeline(dataset:DiskDataset, split:str, # which split of which dataset
                    stats:PixelStats,               # training statistics; None keeps uint8 pixels
-                   batch_size:int=256, shuffle:bool=False, seed:int=0, settings:StreamSettings=None)->tf.data.Dataset:
-    "The streaming pipeline of one split, for either layout."
+                   batch_size:int=256, shuffle:bool=False, seed:int=0, settings:StreamSettings=None,
+                   augment:bool=False,             # photographs: random-resized crops and flips (training) instead of centre crops
+                  )->tf.data.Dataset:
+    "The streaming pipeline of one split, for either layout; photographs are cropped to `dataset.image_shape`."
     if split not in dataset.splits: raise ValueError(f"{dataset.root} has no {split} split (it has {', '.join(dataset.splits)})")
     s = dataset.splits[split]
-    if dataset.layout == 'folder': ds = file_pipeline(s, dataset.image_shape, stats, batch_size, shuffle, seed, dataset.resize, settings)
+    view = PhotoView(dataset.image_shape, augment, stats=stats) if dataset.photos else None   # normalizes each image: cheaper than per batch
+    if dataset.layout == 'folder': ds = file_pipeline(s, dataset.image_shape, None if view else stats, batch_size, shuffle, seed, settings, view)
     else: ds = shard_pipeline(s[0], dataset.image_shape, dataset.encoding, stats, batch_size, shuffle, seed, settings)
     return ds.apply(tf.data.experimental.assert_cardinality(-(-dataset.count(split) // batch_size)))   # Keras then knows the steps per epoch
 
@@ -594,25 +674,27 @@ def with_validation(dataset:DiskDataset,
 # %% ../nbs/07_large_scale.ipynb #f0e24465
 def stream_pixel_stats(batches,          # iterable of uint8 image batches (or (images, labels) pairs)
                        max_images:int=None, # stop after this many images
+                       per_channel:bool=False, # one $\mu_c, \sigma_c$ per colour channel (photographs) instead of one for all
                       )->PixelStats:
-    r"$\mu = \frac1m\sum x$, $\sigma = \sqrt{\frac1m\sum x^2-\mu^2}$ over the scaled pixels $x = I/255$ of the streamed images."
+    r"$\mu = \frac1m\sum x$, $\sigma = \sqrt{\frac1m\sum x^2-\mu^2}$ over the scaled pixels $x = I/255$ of the streamed images (per channel: sums over $c$'s pixels)."
+    axes = (0, 1, 2) if per_channel else None
     total = squares = pixels = images = 0
     for batch in batches:
         x = np.asarray(batch[0] if isinstance(batch, tuple) else batch, np.float64) / 255.0
         if max_images: x = x[:max_images - images]
-        total += x.sum(); squares += np.square(x).sum(); pixels += x.size; images += len(x)
+        total += x.sum(axes); squares += np.square(x).sum(axes); pixels += x.size // (x.shape[-1] if per_channel else 1); images += len(x)
         if max_images and images >= max_images: break
     if not pixels: raise ValueError("no training images to compute statistics from")
-    mean = total / pixels; std = float(np.sqrt(max(squares / pixels - mean ** 2, 0)))
-    if std == 0: raise ValueError("training images have zero pixel variance; cannot normalize (are they all blank?)")
-    return PixelStats(float(mean), std)
+    mean = total / pixels; std = np.sqrt(np.maximum(squares / pixels - mean ** 2, 0))
+    if np.any(std == 0): raise ValueError("training images have zero pixel variance; cannot normalize (are they all blank?)")
+    return PixelStats(tuple(float(v) for v in mean), tuple(float(v) for v in std)) if per_channel else PixelStats(float(mean), float(std))
 
 def disk_pixel_stats(dataset:DiskDataset,
                      max_images:int=10_000, # size of the random sample of training images
                      seed:int=0,            # seed of the sample
                     )->PixelStats:
     "Training statistics from (up to) `max_images` shuffled training images streamed from disk."
-    return stream_pixel_stats(split_pipeline(dataset, 'train', None, 1024, shuffle=True, seed=seed), max_images)
+    return stream_pixel_stats(split_pipeline(dataset, 'train', None, 1024, shuffle=True, seed=seed), max_images, per_channel=dataset.photos)
 
 # %% ../nbs/07_large_scale.ipynb #4db5eadb
 def shard_for_worker(files:list,      # the whole file list, in the same order on every worker
@@ -649,7 +731,7 @@ def train_from_disk(dataset:DiskDataset,         # from `open_dataset` (and `wit
     "Train a freshly seeded model on a dataset streamed from disk, validating after each epoch."
     config = config or TrainConfig()
     keras.utils.set_random_seed(config.seed)   # before the pipelines: their shuffle seeds combine with it
-    train_ds = split_pipeline(dataset, 'train', stats, config.batch_size, True, config.seed, settings)
+    train_ds = split_pipeline(dataset, 'train', stats, config.batch_size, True, config.seed, settings, augment=True)
     val_ds = split_pipeline(dataset, 'validation', stats, 1024, settings=settings)
     steps = -(-dataset.count('train') // config.batch_size)
     model = build_model(config, dataset.image_shape, len(dataset.class_names), steps)
@@ -685,6 +767,11 @@ def pipeline_speed(dataset:tf.data.Dataset, # yields (images, labels) batches, o
     for batch in dataset: n += len(batch[0] if isinstance(batch, tuple) else batch)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {'images': n, 'images_per_second': n / wall, 'cpu_us_per_image': cpu / max(n, 1) * 1e6}
+
+def best_of(runs:list, # `pipeline_speed` results of the same pipeline
+           )->dict:
+    "The fastest of repeated measurements, and its lowest CPU time: the machine is shared, so slow runs are disturbed ones."
+    return {'images_per_second': max(r['images_per_second'] for r in runs), 'cpu_us_per_image': min(r['cpu_us_per_image'] for r in runs)}
 
 def read_bytes_rate(files:list, # files to read
                    )->float:    # images/s
@@ -722,3 +809,230 @@ def pipeline_cost_plot(speeds:dict,   # configuration -> `pipeline_speed` result
     for ax in (a, b): ax.legend(fontsize=8, loc='lower left', bbox_to_anchor=(0, 1.02), ncol=2, frameon=False, borderaxespad=0)   # above the axes, off the bars
     fig.tight_layout()
     return fig
+
+# %% ../nbs/07_large_scale.ipynb #fea7558c
+def photo_like(item:np.ndarray,        # a uint8 (28, 28) Fashion-MNIST item
+               height:int, width:int,  # size of the photograph to make
+               rng:np.random.Generator,
+              )->np.ndarray:           # uint8 (height, width, 3)
+    "The item scaled, tinted and pasted at a random place on a textured, coloured background."
+    field = np.asarray(Image.fromarray(rng.random((4, 4), np.float32)).resize((width, height), Image.BICUBIC))[..., None]
+    low, high = rng.integers(0, 256, (2, 3))
+    background = low * (1 - field) + high * field + rng.normal(0, 10, (height, width, 1))
+    side = max(8, int(rng.uniform(0.4, 0.9) * min(height, width)))
+    alpha = np.asarray(Image.fromarray(item).resize((side, side), Image.BILINEAR), np.float32)[..., None] / 255
+    y0, x0 = rng.integers(0, height - side + 1), rng.integers(0, width - side + 1)
+    patch = background[y0:y0 + side, x0:x0 + side]
+    behind = patch.mean((0, 1))                                               # a tint 110 levels from the background in each channel
+    tint = np.clip(np.where(behind < 128, behind + 110, behind - 110) + rng.normal(0, 20, 3), 0, 255)
+    background[y0:y0 + side, x0:x0 + side] = patch * (1 - alpha) + tint * alpha
+    return np.clip(np.round(background), 0, 255).astype(np.uint8)
+
+# %% ../nbs/07_large_scale.ipynb #52fc6850
+def generate_photo_folder(root:Path,                 # folder to create (new, or empty)
+                          n_train:int=100,           # photographs per class in train/
+                          n_val:int=20,              # photographs per class in val/
+                          sizes:tuple=(96, 320),     # smallest and largest height and width, pixels
+                          seed:int=0,
+                          gray_share:float=0.05,     # share saved as grayscale JPEGs
+                          source=None,               # ((x_train, y_train), (x_test, y_test)); default `load_fashion_mnist()`
+                         )->Path:
+    "Write a photo-like JPEG dataset in the ImageNet layout: root/train/<class>/ and root/val/<class>/."
+    root = Path(root)
+    if root.exists() and any(root.iterdir()): raise FileExistsError(f"{root} is not empty: write the photographs to a new or empty folder")
+    (x_train, y_train), (x_test, y_test) = source or load_fashion_mnist()
+    rng = np.random.default_rng(seed)
+    for split, x, y, n in (('train', x_train, y_train, n_train), ('val', x_test, y_test, n_val)):
+        for label, name in enumerate(CLASS_NAMES):
+            (root/split/folder_name(name)).mkdir(parents=True)
+            for k, i in enumerate(rng.choice(np.flatnonzero(y == label), n, replace=False)):
+                photo = Image.fromarray(photo_like(x[i], *rng.integers(sizes[0], sizes[1] + 1, 2), rng))
+                photo = photo.convert('L') if rng.random() < gray_share else photo
+                write_atomically(root/split/folder_name(name)/f'{k:05d}.jpg', lambda p: photo.save(p, 'JPEG', quality=90))
+    return root
+
+# %% ../nbs/07_large_scale.ipynb #f6a57180
+def orient(image:tf.Tensor,       # decoded (H, W, C), as stored
+           orientation:tf.Tensor, # its EXIF orientation, 1-8
+          )->tf.Tensor:           # the image as displayed
+    "Turn a decoded image the way its EXIF orientation says, like Pillow's `ImageOps.exif_transpose`: transpose for 5-8, then mirror."
+    o = tf.cast(orientation, tf.int32)
+    image = tf.transpose(image, tf.where(o >= 5, [1, 0, 2], [0, 1, 2]))
+    mirror = tf.stack([tf.reduce_any(tf.equal(o, [3, 4, 7, 8])), tf.reduce_any(tf.equal(o, [2, 3, 6, 7]))])   # top-bottom, left-right
+    return tf.reverse(image, tf.boolean_mask([0, 1], mirror))
+
+# %% ../nbs/07_large_scale.ipynb #311f2888
+CROP_SCALE = (0.25, 1.0)        # $[s_{min}, s_{max}]$: area fractions of random-resized crops
+CROP_RATIO = (3 / 4, 4 / 3)     # $[r_{min}, r_{max}]$: their width / height
+CENTRE_FRACTION = 0.875         # $\lambda$: evaluation keeps the central square of side $\lambda \min(H, W)$
+
+def crop_box_from_draws(heights, widths,        # each image's $H$, $W$: (n,)
+                        area_fraction, log_ratio, # $s$ and $\log r$: (n, attempts)
+                        offset_y, offset_x,       # $u$, $v \in [0, 1)$: (n, attempts)
+                        ratio:tuple=CROP_RATIO,   # $[r_{min}, r_{max}]$, for the fallback
+                       )->tf.Tensor:              # int32 (n, 4): y0, x0, h, w
+    r"For each image, the first attempt that fits: $w = \mathrm{round}\sqrt{sHWr}$, $h = \mathrm{round}\sqrt{sHW/r}$ at $(\lfloor u(H-h+1)\rfloor, \lfloor v(W-w+1)\rfloor)$; else the centre box of the nearest allowed ratio."
+    H, W = tf.cast(heights, tf.float32)[:, None], tf.cast(widths, tf.float32)[:, None]
+    s, r = tf.cast(area_fraction, tf.float32), tf.exp(tf.cast(log_ratio, tf.float32))
+    w, h = tf.round(tf.sqrt(s * H * W * r)), tf.round(tf.sqrt(s * H * W / r))
+    fits = (w <= W) & (h <= H) & (w >= 1) & (h >= 1)
+    first = lambda t: tf.gather(tf.cast(t, tf.float32), tf.argmax(tf.cast(fits, tf.int32), axis=1), batch_dims=1)
+    found, H, W = tf.reduce_any(fits, axis=1), H[:, 0], W[:, 0]
+    h = tf.where(found, first(h), tf.minimum(H, tf.round(W / ratio[0])))
+    w = tf.where(found, first(w), tf.minimum(W, tf.round(H * ratio[1])))
+    y0 = tf.where(found, tf.floor(first(offset_y) * (H - h + 1)), tf.floor((H - h) / 2))
+    x0 = tf.where(found, tf.floor(first(offset_x) * (W - w + 1)), tf.floor((W - w) / 2))
+    return tf.cast(tf.stack([y0, x0, h, w], axis=1), tf.int32)
+
+# %% ../nbs/07_large_scale.ipynb #392af0db
+def random_crop_boxes(heights, widths,            # each image's $H$, $W$: (n,)
+                      seed:tf.Tensor,             # a stateless seed pair: the same seed gives the same boxes
+                      scale:tuple=CROP_SCALE, ratio:tuple=CROP_RATIO,
+                      attempts:int=10,            # boxes drawn per image before falling back to the centre
+                     )->tf.Tensor:                # int32 (n, 4): y0, x0, h, w
+    "Random-resized-crop boxes for n images at once: area fraction, log aspect ratio and position from stateless random ops."
+    seeds = tf.random.experimental.stateless_split(seed, 4)
+    draws = tf.stack([tf.shape(heights)[0], attempts])
+    draw = lambda k, low=0., high=1.: tf.random.stateless_uniform(draws, seeds[k], low, high)
+    return crop_box_from_draws(heights, widths, draw(0, *scale), draw(1, np.log(ratio[0]), np.log(ratio[1])), draw(2), draw(3), ratio)
+
+def centre_boxes(heights, widths, fraction:float=CENTRE_FRACTION)->tf.Tensor: # int32 (n, 4): y0, x0, h, w
+    r"The central square of side $\lambda \min(H, W)$ (rounded) of each image."
+    H, W = tf.cast(heights, tf.float32), tf.cast(widths, tf.float32)
+    side = tf.round(fraction * tf.minimum(H, W))
+    return tf.cast(tf.stack([tf.floor((H - side) / 2), tf.floor((W - side) / 2), side, side], axis=1), tf.int32)
+
+# %% ../nbs/07_large_scale.ipynb #5634fe34
+def default_image_size(facts:np.ndarray, # (H, W, ...) rows of the training images
+                       fraction:float=CENTRE_FRACTION,
+                      )->int:             # $S$
+    r"$\lambda$ times the median shorter side, rounded down to a multiple of 16, within 32-224."
+    return int(np.clip(fraction * np.median(np.min(np.asarray(facts)[:, :2], axis=1)) // 16 * 16, 32, 224))
+
+def photo_shape(facts:np.ndarray,      # (H, W, C, orientation) rows of the training images
+                image_size:int=None,   # $S$; default `default_image_size(facts)`
+                channels:int=None,     # 3 or 1; default 3 when any image has colour (3 or 4 channels)
+               )->tuple:               # (S, S, channels)
+    "The shape photographs are cropped to, with a clear error for a size or channel count the pipeline cannot make."
+    if image_size is not None and not 8 <= image_size <= 1024: raise ValueError(f"image_size must be between 8 and 1024 pixels, got {image_size}")
+    if channels not in (None, 1, 3): raise ValueError(f"channels must be 3 (RGB) or 1 (grayscale), got {channels}")
+    size = image_size or default_image_size(facts)
+    return size, size, channels or (3 if (np.asarray(facts)[:, 2] >= 3).any() else 1)
+
+# %% ../nbs/07_large_scale.ipynb #97275f88
+def photo_crop(data:tf.Tensor,         # encoded PNG or JPEG bytes
+               orientation:tf.Tensor,  # its EXIF orientation
+               box:tf.Tensor,          # int32 (y0, x0, h, w) in the displayed image
+               size:int, channels:int, # $S$ and the channels to decode to
+               crop_while_decoding:bool=True, # JPEGs shown as stored: decode only the box (`decode_and_crop_jpeg`)
+               as_uint8:bool=True,     # round to uint8; else the resized float32 values
+              )->tf.Tensor:            # uint8 (or float32) (S, S, channels)
+    "Decode, turn upright, crop the box and resize it to S × S (bilinear; antialiased when shrinking more than twofold)."
+    def whole_then_crop():
+        image = orient(tf.io.decode_image(data, channels=channels, expand_animations=False), orientation)
+        return image[box[0]:box[0] + box[2], box[1]:box[1] + box[3]]
+    crop_in_decoder = lambda: tf.io.decode_and_crop_jpeg(data, box, channels=channels)
+    plain_jpeg = tf.equal(tf.strings.substr(data, 0, 3), b'\xff\xd8\xff') & tf.equal(orientation, 1)
+    crop = tf.cond(plain_jpeg, crop_in_decoder, whole_then_crop) if crop_while_decoding else whole_then_crop()
+    resized = tf.cond(tf.reduce_max(box[2:]) > 2 * size, lambda: tf.image.resize(crop, (size, size), antialias=True),
+                      lambda: tf.image.resize(crop, (size, size)))
+    return tf.ensure_shape(tf.saturate_cast(resized + 0.5, tf.uint8) if as_uint8 else resized, (size, size, channels))
+
+@dataclass
+class PhotoView:
+    "How photographs become S × S inputs: the training view (random-resized crop, flip) or the evaluation view (centre crop)."
+    shape: tuple                      # (S, S, channels)
+    augment: bool = False             # the training view; else the centre crop
+    scale: tuple = CROP_SCALE
+    ratio: tuple = CROP_RATIO
+    crop_while_decoding: bool = True  # see `photo_crop`
+    stats: PixelStats = None          # normalize each image here (float32 out, one fused multiply-add); None: uint8 out
+
+    def boxes(self, heights, widths, seed)->tuple: # (int32 (n, 4) boxes, bool (n,) flips)
+        "The crop boxes and mirror flips of n images, drawn at once."
+        if not self.augment: return centre_boxes(heights, widths), tf.zeros(tf.shape(heights), tf.bool)
+        crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+        flips = tf.random.stateless_uniform(tf.shape(heights), flip_seed) < 0.5
+        return random_crop_boxes(heights, widths, crop_seed, self.scale, self.ratio), flips
+
+    def image(self, data, orientation, box, flip)->tf.Tensor:
+        r"One photograph's view: `photo_crop` of its box, mirrored left-right if `flip`, normalized as $x \cdot \frac{1}{255\sigma_c} - \frac{\mu_c}{\sigma_c}$ with `stats`."
+        image = photo_crop(data, orientation, box, self.shape[0], self.shape[2], self.crop_while_decoding, self.stats is None)
+        if self.stats is not None: image = image * (1 / (255 * np.float32(self.stats.std))) - np.float32(self.stats.mean) / np.float32(self.stats.std)
+        return tf.cond(flip, lambda: tf.reverse(image, [1]), lambda: image)
+
+# %% ../nbs/07_large_scale.ipynb #db5cc06c
+def crops_figure(dataset:DiskDataset, # photographs
+                 positions:list,      # training images to show
+                 epochs:int=4,        # random crops to show
+                )->plt.Figure:
+    "Each chosen training photograph, its centre crop and its random crops in `epochs` epochs."
+    files, shape = dataset.splits['train'], dataset.image_shape
+    training, evaluation = PhotoView(shape, augment=True), PhotoView(shape)
+    fig, axes = plt.subplots(len(positions), 2 + epochs, figsize=(1.4 * (2 + epochs), 1.5 * len(positions)), dpi=80)
+    for row, p in zip(axes, positions):
+        data, turn, (h, w) = tf.constant(Path(files[p]).read_bytes()), tf.constant(int(files.turns()[p])), files.shapes()[p]
+        crop = lambda view, e: view.image(data, turn, *[v[0] for v in view.boxes(tf.constant([h]), tf.constant([w]), tf.constant([e, p], tf.int64))]).numpy()
+        views = [orient(tf.io.decode_image(data, channels=shape[2], expand_animations=False), turn).numpy(), crop(evaluation, 0)]
+        for k, (ax, view) in enumerate(zip(row, views + [crop(training, e) for e in range(epochs)])):
+            ax.imshow(view); ax.set_xticks([]); ax.set_yticks([])
+            ax.set_title(['stored', 'centre crop'][k] if k < 2 else f'epoch {k - 1}', fontsize=9)
+        row[0].set_ylabel(dataset.class_names[files.labels[p]], fontsize=9)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/07_large_scale.ipynb #3461da68
+ARCHITECTURE_CHOICES = ('auto', 'seed_cnn', 'small_resnet')
+
+def choose_architecture(image_shape:tuple, # (height, width, channels) of the network's input
+                        architecture:str='auto', # one of `ARCHITECTURE_CHOICES`
+                       )->str:
+    "The network for `image_shape`: the seed CNN up to `LARGE_INPUT` pixels a side, else the small ResNet (or the one asked for)."
+    if architecture not in ARCHITECTURE_CHOICES: raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURE_CHOICES)}, got {architecture!r}")
+    if architecture != 'auto': return architecture
+    return 'seed_cnn' if max(image_shape[:2]) <= LARGE_INPUT else 'small_resnet'
+
+def compiled_small_resnet(config:TrainConfig, input_shape:tuple, n_classes:int, steps_per_epoch:int)->keras.Model:
+    "06's small ResNet, freshly seeded and compiled like the seed CNN (03): Adam, the config's schedule, cross-entropy."
+    return compiled_seed_cnn(config, input_shape, n_classes, steps_per_epoch, network=small_resnet)
+
+def parameters_by_size(sizes=(28, 64, 96, 128, 160, 224), # input sides $S$
+                       channels:int=3, n_classes:int=10)->dict:
+    "Parameters of the seed CNN and the small ResNet for S × S inputs: {'seed_cnn': [...], 'small_resnet': [...]}."
+    build = {'seed_cnn': seed_cnn, 'small_resnet': small_resnet}
+    return {name: [make((s, s, channels), n_classes).count_params() for s in sizes] for name, make in build.items()}
+
+# %% ../nbs/07_large_scale.ipynb #35222d30
+def decode_costs(dataset:DiskDataset,  # photographs (`dataset.photos`), JPEG files
+                 stats:PixelStats,     # per-channel training statistics
+                 passes:int=3,         # each number is the best of this many passes
+                 batch_size:int=128,
+                )->dict:               # stage -> `pipeline_speed` numbers
+    "Images/s and CPU-µs per image of decoding alone, cropping in the decoder, and the pipelines of one photo dataset."
+    files, shape = dataset.splits['train'], dataset.image_shape
+    in_memory = tf.data.Dataset.from_tensor_slices((tf.constant([Path(f).read_bytes() for f in files]), tf.constant(files.turns(), tf.int32), tf.constant(files.shapes())))
+    view = PhotoView(shape, augment=True)
+    def draw(data, turns, sizes):           # a block of images: their boxes and flips, drawn at once as in the pipeline
+        return (data, turns, *view.boxes(sizes[:, 0], sizes[:, 1], tf.constant([0, 1], tf.int64)))
+    stages = {
+        'decode only (memory)': lambda: in_memory.map(lambda d, t, s: tf.shape(tf.io.decode_jpeg(d, channels=shape[2]))[0],
+                                                      num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size),
+        'crop in decoder (memory)': lambda: in_memory.batch(1024).map(draw).unbatch().map(view.image, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size),
+        'pipeline': lambda: split_pipeline(dataset, 'train', stats, batch_size, True, augment=True),
+        'pipeline, decode then crop': lambda: file_pipeline(files, shape, None, batch_size, True, view=PhotoView(shape, True, crop_while_decoding=False, stats=stats)),
+        'pipeline, normalized per batch': lambda: file_pipeline(files, shape, stats, batch_size, True, view=PhotoView(shape, True)),
+        'pipeline, uint8 out': lambda: split_pipeline(dataset, 'train', None, batch_size, True, augment=True),
+        'pipeline, evaluation view': lambda: split_pipeline(dataset, 'train', stats, batch_size)}
+    return {name: best_of([pipeline_speed(make()) for _ in range(passes)]) for name, make in stages.items()}
+
+def training_cost(model:keras.Model,   # compiled
+                  images:np.ndarray, labels:np.ndarray, # normalized inputs and labels, in memory
+                  batch_size:int=64,
+                 )->dict:              # images_per_second, cpu_us_per_image of the second of two epochs
+    "What training consumes: images/s and CPU-µs per image of `fit` on in-memory data (the second epoch; the first traces)."
+    data = tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size).prefetch(2)
+    model.fit(data, epochs=1, verbose=0, shuffle=False)
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.fit(data, epochs=1, verbose=0, shuffle=False)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {'images_per_second': len(images) / wall, 'cpu_us_per_image': cpu / len(images) * 1e6}

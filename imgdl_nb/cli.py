@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['OUTPUT_FILES', 'WATCHDOG', 'RECIPES', 'run_metrics', 'save_results', 'train_and_report', 'robustness_summary',
-           'join_cluster', 'watchdog', 'join_strategy', 'train_and_report_from_disk', 'recipe_defaults', 'recipe_flag',
-           'train_from_data_flag', 'imgdl_train', 'train_command']
+           'join_cluster', 'watchdog', 'join_strategy', 'train_and_report_from_disk', 'choose_network',
+           'recipe_defaults', 'recipe_flag', 'train_from_data_flag', 'imgdl_train', 'train_command']
 
 # %% ../nbs/90_cli.ipynb #36664a24
 import json, os, signal, subprocess, sys, time
@@ -22,13 +22,14 @@ import imgdl_nb
 from .data import load_fashion_mnist, write_atomically, CLASS_NAMES
 from .preprocess import prepare_splits, stratified_subset, scale_pixels
 from .train import TrainConfig, train, training_curves_plot, choose_dtype_policy, compiled_seed_cnn
-from .model_selection import RecipeConfig, best_recipe_config, train_best, compiled_best_model
+from .model_selection import RecipeConfig, best_recipe_config, train_best, compiled_best_model, LARGE_INPUT
 from .adversarial import AdversarialConfig, robust_recipe_config, train_robust, PixelClassifier, robust_accuracy
 from .evaluate import (evaluate_model, per_class_metrics, confusion_matrix_plot, mistakes_gallery_plot, most_confident_mistakes,
     Evaluation, output_folder, save_figure, save_json, run_console_script)
 from .distributed import (parse_workers, tf_config, read_tf_config, cluster_size, is_chief, choose_strategy,
     scale_batch_and_lr, train_distributed, clear_checkpoints, WorkerLostError)
-from .large_scale import open_dataset, describe_layout, with_validation, disk_pixel_stats, train_from_disk, evaluate_from_disk, images_at
+from .large_scale import (open_dataset, describe_layout, with_validation, disk_pixel_stats, train_from_disk, evaluate_from_disk, images_at,
+                                  choose_architecture, compiled_small_resnet)
 
 # %% ../nbs/90_cli.ipynb #1c8c3e12
 OUTPUT_FILES = ('model.keras', 'metrics.json', 'training_curves.png', 'confusion_matrix.png', 'mistakes.png')
@@ -154,24 +155,42 @@ def train_and_report_from_disk(config:TrainConfig=None, # training settings
                                skip_bad:bool=False,     # skip bad image files (or damaged shards) with a warning
                                verbose:int=2,           # Keras' fit verbosity (and, when not 0, a line naming the data's layout)
                                test_fraction:float=0.1, # image folders of one folder per class: the share of each class held out for testing
+                               image_size:int=None,     # photographs: side of the square crops (default from the data)
+                               channels:int=None,       # photographs: 3 (RGB) or 1 (grayscale)
+                               architecture:str='auto', # 'auto' (by input size), 'seed_cnn' or 'small_resnet' (and 'bn_cnn' for the best recipe)
                               )->dict:                  # the metrics written to metrics.json
     "Train the seed CNN (or the best recipe, for a `RecipeConfig`) on a dataset streamed from disk, evaluate it on its test split and save model, metrics and figures."
     start, config = time.perf_counter(), config or TrainConfig()
-    dataset = with_validation(open_dataset(data, skip_bad, test_fraction=test_fraction, seed=config.seed), config.validation_fraction, config.seed)
+    dataset = with_validation(open_dataset(data, skip_bad, test_fraction=test_fraction, seed=config.seed, image_size=image_size, channels=channels),
+                              config.validation_fraction, config.seed)
+    config, build_model, architecture = choose_network(config, dataset, architecture)
     if 'test' not in dataset.splits: raise ValueError(f"--data {data} has no test split: add test/<class>/ folders (or test shards)")
     if verbose: print(describe_layout(dataset))
     folder = output_folder(out, overwrite, name=Path(data).resolve().name, files=OUTPUT_FILES)
     stats = disk_pixel_stats(dataset, seed=config.seed)
     best = isinstance(config, RecipeConfig)
-    result = train_from_disk(dataset, stats, config, verbose, build_model=compiled_best_model if best else compiled_seed_cnn)
+    result = train_from_disk(dataset, stats, config, verbose, build_model=build_model)
     evaluation = evaluate_from_disk(result.model, dataset, stats)
     images = {s: dataset.count(s) for s in ('train', 'validation', 'test')}
     metrics = run_metrics(evaluation, result, images, stats, time.perf_counter() - start) | {'recipe': 'best' if best else 'seed',
-        'data': {'path': str(data), 'layout': dataset.layout, 'folders': dataset.folders, 'encoding': dataset.encoding, 'skipped_files': dict(dataset.skipped)}}
+        'architecture': architecture, 'data': {'path': str(data), 'layout': dataset.layout, 'folders': dataset.folders, 'encoding': dataset.encoding,
+        'skipped_files': dict(dataset.skipped), 'image_shape': list(dataset.image_shape), 'photographs': dataset.photos, 'enlarged': dataset.enlarged}}
     picks = most_confident_mistakes(evaluation.probabilities, evaluation.labels)
     save_results(folder, result, Evaluation(evaluation.probabilities[picks], evaluation.labels[picks], evaluation.class_names),
                  metrics, images_at(dataset, 'test', picks))
     return metrics | {'out': str(folder), 'chief': True}
+
+def choose_network(config:TrainConfig,   # the recipe's settings (a `RecipeConfig` for the best recipe)
+                   dataset,              # the opened `DiskDataset`
+                   architecture:str,     # --architecture
+                  )->tuple:              # (config, build_model, architecture)
+    "The network a run trains: by input size (07's rule) or as asked; photographs lose the recipe's shifts and flips, which their crops replace."
+    if not isinstance(config, RecipeConfig):
+        architecture = choose_architecture(dataset.image_shape, architecture)
+        return config, {'seed_cnn': compiled_seed_cnn, 'small_resnet': compiled_small_resnet}[architecture], architecture
+    if architecture == 'auto': architecture = config.architecture if max(dataset.image_shape[:2]) <= LARGE_INPUT else 'small_resnet'
+    config = replace(config, architecture=architecture, **(dict(shift=0, flip=False) if dataset.photos else {}))
+    return config, compiled_best_model, architecture
 
 # %% ../nbs/90_cli.ipynb #fa49801c
 RECIPES = {'seed': TrainConfig, 'best': best_recipe_config, 'adversarial fgsm': partial(robust_recipe_config, 'fgsm'),
@@ -196,12 +215,13 @@ def recipe_flag(help:str,    # what the flag sets
 def train_from_data_flag(config, data, out, overwrite, skip_bad, verbose, test_fraction,
                          subset, # a --max-*-images flag was given
                          cluster,# --workers, TF_CONFIG or --checkpoint-dir was given
+                         photo_flags:dict, # image_size, channels and architecture
                         )->dict:
     "`--data`: refuse the flags it does not support, then run `train_and_report_from_disk`."
     if subset: raise ValueError("--max-train-images/--max-test-images work on Fashion-MNIST only; with --data, write a smaller dataset instead")
     if cluster: raise ValueError("--data trains in one process: it does not combine with --workers, TF_CONFIG or --checkpoint-dir yet")
     if isinstance(config, AdversarialConfig): raise ValueError("--adversarial trains on Fashion-MNIST only: drop --data")
-    return train_and_report_from_disk(config, data, out, overwrite, skip_bad, verbose, test_fraction)
+    return train_and_report_from_disk(config, data, out, overwrite, skip_bad, verbose, test_fraction, **photo_flags)
 
 @call_parse
 def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'best' (06_model_selection's); flags not given take the chosen recipe's defaults
@@ -228,6 +248,9 @@ def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'bes
                 skip_bad_files:bool=False, # with --data: skip bad image files (or damaged shards) with a warning instead of stopping
                 validation_fraction:float=0.1, # share of each class of the training data held out for validation (unless --data has validation/)
                 test_fraction:float=0.1,   # with --data of one folder per class (root/<class>/...): share of each class held out for testing
+                image_size:int=None,       # with --data of photographs: side of the square crops, pixels (default: 0.875 x the median shorter side, 32-224)
+                grayscale:bool=False,      # with --data of photographs: convert them to one channel (without it: RGB when any image has colour)
+                architecture:str='auto',   # 'auto' (seed CNN up to 64 px a side, small ResNet above), 'seed_cnn' or 'small_resnet' ('bn_cnn' too with --recipe best)
                ):
     "Train a recipe on Fashion-MNIST (or `--data`), print the test accuracy, and save model, metrics and figures."
     try:
@@ -244,8 +267,10 @@ def imgdl_train(recipe:str='seed',          # 'seed' (03_train's recipe) or 'bes
         config = make(**given, seed=seed, precision=precision, validation_fraction=validation_fraction)
         if checkpoint_every < 1: raise ValueError(f"checkpoint_every must be at least 1, got {checkpoint_every}")
         join_cluster(workers, worker_index)
+        photo_flags = dict(image_size=image_size, channels=1 if grayscale else None, architecture=architecture)
+        if not data and (image_size or grayscale or architecture != 'auto'): raise ValueError("--image-size, --grayscale and --architecture apply to --data only")
         if data: metrics = train_from_data_flag(config, data, out, overwrite, skip_bad_files, 0 if quiet else 2, test_fraction,
-                                                max_train_images or max_test_images, workers or read_tf_config() or checkpoint_dir)
+                                                max_train_images or max_test_images, workers or read_tf_config() or checkpoint_dir, photo_flags)
         else: metrics = train_and_report(config, out, overwrite, max_train_images, max_test_images, verbose=0 if quiet else 2,
                                          checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
                                          scale_with_replicas=scale_with_replicas, join_timeout=join_timeout)

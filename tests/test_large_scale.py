@@ -156,3 +156,35 @@ def test_command_reads_the_three_folder_layouts(folder_dataset, tmp_path):
     for (code, stderr), (_, words) in zip(run_error_cases('imgdl_train', [c for c, _ in cases]), cases):
         assert code == 2 and stderr.startswith('imgdl_train: error: ') and words in stderr and stderr.count('\n') == 1, stderr
     assert not (tmp_path / 'never').exists()
+
+def test_command_trains_on_photographs(tmp_path):
+    "RGB JPEGs of mixed sizes in train/ + val/: cropped to --image-size, per-channel statistics, the ResNet above 64 px; bad choices refused."
+    from imgdl_nb.large_scale import generate_photo_folder
+    from imgdl_nb.data import load_fashion_mnist
+    photos = generate_photo_folder(tmp_path / 'photos', n_train=12, n_val=4, sizes=(60, 160), source=load_fashion_mnist())
+    turned = sorted((photos / 'train' / 'Bag').iterdir())[0]                     # one photograph stored on its side (EXIF 6)
+    from PIL import Image
+    exif = Image.new('RGB', (1, 1)).getexif(); exif[0x0112] = 6
+    image = Image.open(turned); image.load(); image.save(turned, 'JPEG', exif=exif.tobytes())
+    out = tmp_path / 'run'
+    done = run_command('--data', photos, '--image-size', '72', '--epochs', '1', '--batch-size', '32', '--out', out)
+    assert done.returncode == 0, done.stderr[-3000:]
+    first = done.stdout.splitlines()[0]
+    assert 'val/ is the test split' in first and 'cropped to 72x72 RGB' in first and 'smaller than that, enlarged' in first, first
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert metrics['architecture'] == 'small_resnet' and metrics['data']['image_shape'] == [72, 72, 3] and metrics['data']['photographs']
+    assert len(metrics['preprocessing']['mean']) == 3 and metrics['images']['test'] == 40 and (out / 'mistakes.png').exists()
+    small = run_command('--data', photos, '--image-size', '48', '--grayscale', '--architecture', 'seed_cnn', '--epochs', '1', '--out', tmp_path / 'gray', '--quiet')
+    assert small.returncode == 0, small.stderr[-3000:]
+    gray = json.loads((tmp_path / 'gray' / 'metrics.json').read_text())
+    assert gray['architecture'] == 'seed_cnn' and gray['data']['image_shape'] == [48, 48, 1] and len(gray['preprocessing']['mean']) == 1
+    best = run_command('--recipe', 'best', '--data', photos, '--image-size', '72', '--epochs', '1', '--out', tmp_path / 'best', '--quiet')
+    assert best.returncode == 0, best.stderr[-3000:]
+    recipe = json.loads((tmp_path / 'best' / 'metrics.json').read_text())
+    assert recipe['architecture'] == 'small_resnet' and (recipe['config']['shift'], recipe['config']['flip']) == (0, False)   # the crops replace them
+    cases = [(['--data', photos, '--image-size', '4', '--out', tmp_path / 'never'], 'image_size must be between 8 and 1024'),
+             (['--data', photos, '--architecture', 'vgg', '--out', tmp_path / 'never'], "architecture must be one of auto, seed_cnn, small_resnet, got 'vgg'"),
+             (['--image-size', '64', '--out', tmp_path / 'never'], '--image-size, --grayscale and --architecture apply to --data only')]
+    for (code, stderr), (_, words) in zip(run_error_cases('imgdl_train', [c for c, _ in cases]), cases):
+        assert code == 2 and stderr.startswith('imgdl_train: error: ') and words in stderr and stderr.count('\n') == 1, stderr
+    assert not (tmp_path / 'never').exists()

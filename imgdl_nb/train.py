@@ -6,7 +6,8 @@
 __all__ = ['LR_SCHEDULES', 'cross_entropy', 'cpu_has_bfloat16', 'choose_dtype_policy', 'TrainConfig', 'learning_rate_schedule',
            'learning_rate_curve', 'small_png', 'schedule_view', 'schedule_explorer', 'compiled_seed_cnn', 'EpochTimer',
            'images_per_second', 'TrainResult', 'train', 'same_weights', 'training_curves_plot', 'conv_filters_plot',
-           'feature_maps', 'feature_maps_plot']
+           'feature_maps', 'feature_maps_plot', 'layer_flops', 'median_seconds', 'matmul_limit', 'step_profile',
+           'loss_row', 'optimizer_row', 'profile_table', 'profile_plot']
 
 # %% ../nbs/03_train.ipynb #89bda2d7
 import base64, io, time
@@ -254,4 +255,101 @@ def feature_maps_plot(image:np.ndarray, # the image the maps come from, (height,
             ax.axis('off')
             if i < k: ax.imshow(m[..., i], cmap='magma', vmin=0, vmax=float(m[..., i].max()) or 1.)
         grid.suptitle(f'{name}: maps 0–{k - 1} of {m.shape[-1]}, {m.shape[0]}×{m.shape[1]} each', fontsize=8)
+    return fig
+
+# %% ../nbs/03_train.ipynb #f3c25f99
+def layer_flops(layer:keras.Layer)->int:
+    "Forward FLOPs of one Conv2D or Dense layer for one image (0 for other layers)."
+    if isinstance(layer, keras.layers.Conv2D):
+        (kh, kw), c_in = layer.kernel_size, layer.input.shape[-1]
+        _, h, w, c_out = layer.output.shape
+        return 2 * kh * kw * c_in * h * w * c_out
+    if isinstance(layer, keras.layers.Dense): return 2 * layer.input.shape[-1] * layer.units
+    return 0
+
+def median_seconds(run,              # a function to time; its result is fetched to the host
+                   repeats:int=20,   # timed calls, after one warm-up call
+                  )->float:
+    "Median wall-clock seconds of `run()`: the machine is shared, so the median resists the calls that others slow down."
+    run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter(); tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, 'numpy') else t, run())
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+def matmul_limit(dtype:str='float32', # 'float32' or 'bfloat16'
+                 n:int=2048, repeats:int=10)->float: # GFLOP/s
+    r"This machine's rate on a large matrix product, $2n^3$ FLOPs per $n \times n$ product, in GFLOP/s."
+    a = tf.cast(tf.random.normal((n, n)), dtype)
+    return 2 * n ** 3 / median_seconds(tf.function(lambda: tf.matmul(a, a)), repeats) / 1e9
+
+# %% ../nbs/03_train.ipynb #7ae4f18c
+def step_profile(model:keras.Model,   # a compiled Sequential model, e.g. from `compiled_seed_cnn`
+                 images:np.ndarray, labels:np.ndarray, # one batch
+                 repeats:int=20,
+                )->list:              # rows: op, seconds, flops (per batch)
+    "Time one training step part by part: each layer forward and backward (in the model's precision), the loss, the optimizer."
+    rows, x = [], tf.convert_to_tensor(images)
+    for i, layer in enumerate(model.layers):
+        y, flops = layer(x), layer_flops(layer) * len(images)
+        upstream = tf.random.normal(y.shape, dtype=y.dtype)   # stands in for the gradient arriving from above
+        def forward_and_back(layer=layer, x=x, upstream=upstream, first=i == 0):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                out = layer(x)
+            return tape.gradient(out, layer.trainable_weights + ([] if first else [x]), output_gradients=upstream)
+        forward = median_seconds(tf.function(lambda layer=layer, x=x: layer(x)), repeats)
+        both = median_seconds(tf.function(forward_and_back), repeats)
+        rows += [dict(op=layer.name, seconds=forward, flops=flops),
+                 dict(op=f'{layer.name} gradient', seconds=max(both - forward, 0.), flops=flops * (1 if i == 0 else 2))]
+        x = y
+    return rows + [loss_row(model, x, labels, repeats), optimizer_row(model, repeats)]
+
+# %% ../nbs/03_train.ipynb #c52c02ca
+def loss_row(model:keras.Model, probabilities:tf.Tensor, labels:np.ndarray, repeats:int=20)->dict:
+    "The loss and its gradient with respect to the probabilities, timed."
+    labels = tf.convert_to_tensor(labels)
+    def loss_and_gradient():
+        with tf.GradientTape() as tape:
+            tape.watch(probabilities)
+            loss = model.loss(labels, probabilities)
+        return tape.gradient(loss, probabilities)
+    return dict(op='loss', seconds=median_seconds(tf.function(loss_and_gradient), repeats), flops=0)
+
+def optimizer_row(model:keras.Model, repeats:int=20)->dict:
+    "One update of every weight by the model's optimizer, timed (on a copy of the optimizer, so the model's stays untouched)."
+    weights = model.trainable_weights
+    optimizer = model.optimizer.__class__.from_config(model.optimizer.get_config())
+    gradients = [tf.random.normal(w.shape, stddev=1e-6) for w in weights]
+    optimizer.build(weights)
+    return dict(op='optimizer', seconds=median_seconds(tf.function(lambda: optimizer.apply_gradients(zip(gradients, weights))), repeats), flops=0)
+
+# %% ../nbs/03_train.ipynb #d0913bc3
+def profile_table(rows:list,          # from `step_profile`, plus any other parts
+                  whole_step:float,   # seconds of one full training step
+                  limit:float,        # the matmul limit, GFLOP/s
+                 )->str:              # a text table
+    "Milliseconds, share of the step, GFLOP/s and share of the matmul limit of each part, slowest first."
+    lines = [f"{'part':22s} {'ms':>7s} {'of step':>8s} {'GFLOP/s':>8s} {'of limit':>9s}"]
+    for r in sorted(rows, key=lambda r: -r['seconds']):
+        rate = r['flops'] / r['seconds'] / 1e9 if r['flops'] and r['seconds'] else None
+        lines.append(f"{r['op']:22s} {r['seconds'] * 1e3:7.2f} {r['seconds'] / whole_step:8.0%} " +
+                     (f"{rate:8.1f} {rate / limit:9.0%}" if rate else f"{'':8s} {'':9s}"))
+    parts = sum(r['seconds'] for r in rows if not r['op'].startswith('input'))
+    return '\n'.join(lines + [f"{'parts (no input)':22s} {parts * 1e3:7.2f} {parts / whole_step:8.0%}",
+                              f"{'whole step':22s} {whole_step * 1e3:7.2f} {1:8.0%}"])
+
+def profile_plot(rows:list, whole_step:float, limit:float)->plt.Figure:
+    "Time of each part (bars) and, for the parts that compute, the share of the matmul limit they reach."
+    rows = sorted(rows, key=lambda r: r['seconds'])
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.2))
+    colors = ['tab:blue' if 'gradient' in r['op'] else 'tab:orange' if r['flops'] else 'tab:gray' for r in rows]
+    ax.barh([r['op'] for r in rows], [r['seconds'] * 1e3 for r in rows], color=colors)
+    for k, r in enumerate(rows):
+        if r['flops'] and r['seconds']: ax.text(r['seconds'] * 1e3, k, f" {r['flops'] / r['seconds'] / 1e9 / limit:.0%} of limit", va='center', fontsize=8)
+    ax.set_xlabel(f'ms per batch (whole step: {whole_step * 1e3:.1f} ms)'); ax.set_xlim(0, max(r['seconds'] for r in rows) * 1e3 * 1.35)
+    kinds = [('tab:orange', 'forward, computing'), ('tab:blue', 'backward'), ('tab:gray', 'other')]
+    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c, _ in kinds], labels=[n for _, n in kinds], loc='lower right', fontsize=8)
+    fig.tight_layout()
     return fig

@@ -22,7 +22,7 @@ import imgdl_nb
 from .data import load_fashion_mnist, write_atomically, CLASS_NAMES
 from .preprocess import prepare_splits, stratified_subset, scale_pixels
 from .train import TrainConfig, train, training_curves_plot, choose_dtype_policy, compiled_seed_cnn
-from .model_selection import RecipeConfig, best_recipe_config, train_best, compiled_best_model, LARGE_INPUT
+from .model_selection import RecipeConfig, best_recipe_config, train_best, compiled_best_model
 from .adversarial import AdversarialConfig, robust_recipe_config, train_robust, PixelClassifier, robust_accuracy
 from .evaluate import (evaluate_model, per_class_metrics, confusion_matrix_plot, mistakes_gallery_plot, most_confident_mistakes,
     Evaluation, output_folder, save_figure, save_json, run_console_script)
@@ -188,7 +188,7 @@ def choose_network(config:TrainConfig,   # the recipe's settings (a `RecipeConfi
     if not isinstance(config, RecipeConfig):
         architecture = choose_architecture(dataset.image_shape, architecture)
         return config, {'seed_cnn': compiled_seed_cnn, 'small_resnet': compiled_small_resnet}[architecture], architecture
-    if architecture == 'auto': architecture = config.architecture if max(dataset.image_shape[:2]) <= LARGE_INPUT else 'small_resnet'
+    if architecture == 'auto': architecture = 'small_resnet' if choose_architecture(dataset.image_shape) == 'small_resnet' else config.architecture
     config = replace(config, architecture=architecture, **(dict(shift=0, flip=False) if dataset.photos else {}))
     return config, compiled_best_model, architecture
 

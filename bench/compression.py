@@ -102,7 +102,7 @@ def main():
 
     if 'distillation' in parts:
         start = time.perf_counter()
-        teacher = train_best(data, best_recipe_config(label_smoothing=0.), verbose=0).model
+        teacher = train_best(data, best_recipe_config(epochs=12, label_smoothing=0.), verbose=0).model
         t = {'accuracy': test(lambda x: teacher.predict(x, batch_size=1024, verbose=0)), 'parameters': teacher.count_params(),
              'student_parameters': student_cnn().count_params(), 'seconds': time.perf_counter() - start}
         print(f"5. teacher: {t['accuracy']:.4f}, {t['parameters']:,} parameters ({t['seconds']:.0f} s)", flush=True)

@@ -4,7 +4,7 @@
         [--teacher runs/distillation_teacher.keras] [--out bench/results/distillation_trials.jsonl]
 
 ALPHA `none` trains the student on the labels alone (no teacher needed). The teacher is the best recipe without label smoothing
-(`train_best(data, best_recipe_config(label_smoothing=0.))`, seed 0), trained once and saved to --teacher; later
+(`train_best(data, best_recipe_config(epochs=12, label_smoothing=0.))`, seed 0), trained once and saved to --teacher; later
 trials load it (delete the file to retrain it). Each trial trains `train_student` (the default recipe's optimizer and
 cosine schedule, no augmentation) on the 54,000 training images and appends one JSON line per seed to --out: the
 settings, the student's parameters, its accuracy on the 6,000 validation images and on the first 10,000 training
@@ -32,7 +32,7 @@ def main():
     distilled, teacher_probs = args.alpha.lower() != 'none', None
     if distilled and Path(args.teacher).exists(): teacher = keras.models.load_model(args.teacher)
     elif distilled:
-        teacher = train_best(data, best_recipe_config(label_smoothing=0.), verbose=0).model
+        teacher = train_best(data, best_recipe_config(epochs=12, label_smoothing=0.), verbose=0).model
         Path(args.teacher).parent.mkdir(parents=True, exist_ok=True); teacher.save(args.teacher)
     if distilled: teacher_probs = teacher_log_probabilities(teacher, data.x_train)
     filters = tuple(int(f) for f in args.filters.split(','))

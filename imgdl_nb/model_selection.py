@@ -99,7 +99,7 @@ ARCHITECTURES = ('seed_cnn', 'bn_cnn', 'small_resnet')
 @dataclass
 class RecipeConfig(TrainConfig):
     "Settings of the best recipe: a `TrainConfig` plus architecture, regularization and augmentation."
-    epochs: int = 12                 # passes over the training split
+    epochs: int = 18                 # passes over the training split
     batch_size: int = 256            # images per gradient step
     learning_rate: float = 5e-3      # peak AdamW step size $\eta_{max}$
     lr_schedule: str = 'one-cycle'   # 'one-cycle', 'cosine' or 'constant'

@@ -1,10 +1,11 @@
 """Seed code vs the package's default recipe, side by side in one run (issue: 1.5x faster, >= 90% accuracy).
 
-    python bench/train_speed.py [--repeats 3] [--epochs 5]
+    python bench/train_speed.py [--repeats 3] [--epochs 5] [--out bench/results/train_speed.json]
 
 Each training run happens in its own process (so peak memory is per run and nothing is shared), alternating between
 the two recipes so that a noisy machine slows both alike. Prints, per recipe: test accuracy, steady training
-images/s, seconds per epoch, peak resident memory, and the fraction of the compute-bound limit reached."""
+images/s, seconds per epoch, peak resident memory, and the fraction of the compute-bound limit reached; stores the
+runs, the summaries and the ratio in --out."""
 import argparse, json, os, resource, subprocess, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # before TensorFlow is imported
 import numpy as np
@@ -81,6 +82,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--repeats', type=int, default=3, help='runs (seeds 0..repeats-1) of each recipe')
     parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--out', default='bench/results/train_speed.json', help='where the runs and the summary are stored')
     parser.add_argument('--child', choices=list(RECIPES), help=argparse.SUPPRESS)
     parser.add_argument('--seed', type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -88,6 +90,7 @@ def main():
         result = RECIPES[args.child](args.seed, args.epochs)
         result['peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result)); return
+    load_before = list(os.getloadavg())
     runs = {name: [] for name in RECIPES}
     for seed in range(args.repeats):
         for name in RECIPES:
@@ -114,5 +117,13 @@ def main():
           f'{seed["seconds_per_epoch"] / ours["seconds_per_epoch"]:.2f}x faster per epoch '
           f'({seed["steady_seconds_per_epoch"] / ours["steady_seconds_per_epoch"]:.2f}x steady); '
           f'test accuracy {ours["test_accuracy"]:.4f} vs {seed["test_accuracy"]:.4f}')
+    from pathlib import Path
+    from imgdl_nb.data import write_atomically
+    sys.path.insert(0, str(Path(__file__).parent)); from machine import cpu_description
+    stored = dict(machine=f"{cpu_description()}, {os.cpu_count()} cores", load_before=load_before, load_after=list(os.getloadavg()),
+                  epochs=args.epochs, matmul_gflops=dict(float32=fp32, bfloat16=bf16), training_flops_per_image=flops, limits=limits,
+                  summary=rows, images_per_second_ratio=ours['images_per_second'] / seed['images_per_second'], runs=runs)
+    write_atomically(Path(args.out), lambda p: Path(p).write_text(json.dumps(stored, indent=1)))
+    print(f'wrote {args.out}')
 
 if __name__ == '__main__': main()

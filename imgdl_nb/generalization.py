@@ -22,7 +22,7 @@ import PIL.Image
 from .preprocess import PreparedData, PixelStats, stratified_subset
 from .models import check_input_shape, linked_stack
 from .train import (TrainConfig, TrainResult, choose_dtype_policy,
-    learning_rate_schedule, compiled_seed_cnn, train, same_weights)
+    learning_rate_schedule, compiled_seed_cnn, train, same_weights, STEPS_PER_CALL)
 
 # %% ../nbs/05_generalization.ipynb #b254d22d
 def train_with(build,                   # `build(config, input_shape, n_classes, steps_per_epoch)` -> compiled model
@@ -92,7 +92,7 @@ def compiled_cnn(config:TrainConfig,  # the run's settings
     model = scaled_seed_cnn(input_shape=input_shape, n_classes=n_classes, dtype_policy=choose_dtype_policy(config.precision), **kwargs)
     rate = OneCycle(config.learning_rate, config.epochs * steps_per_epoch) if one_cycle else learning_rate_schedule(config, steps_per_epoch)
     model.compile(optimizer=keras.optimizers.Adam(rate), loss=keras.losses.SparseCategoricalCrossentropy(),
-                  metrics=['accuracy', keras.metrics.SparseCategoricalCrossentropy(name='cross_entropy')])
+                  metrics=['accuracy', keras.metrics.SparseCategoricalCrossentropy(name='cross_entropy')], steps_per_execution=STEPS_PER_CALL)
     return model
 
 # %% ../nbs/05_generalization.ipynb #8203d3d2

@@ -6,7 +6,7 @@ Each training run happens in its own process (so peak memory is per run and noth
 the two recipes so that a noisy machine slows both alike. Prints, per recipe: test accuracy, steady training
 images/s, seconds per epoch, peak resident memory, and the fraction of the compute-bound limit reached; stores the
 runs, the summaries and the ratio in --out."""
-import argparse, json, os, resource, subprocess, sys, time
+import argparse, json, os, resource, subprocess, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # before TensorFlow is imported
 import numpy as np
 
@@ -46,20 +46,12 @@ def package_recipe(seed:int, epochs:int)->dict:
 
 RECIPES = {'seed code': seed_code, 'package recipe': package_recipe}
 
-def matmul_gflops(dtype:str, n:int=2048, repeats:int=20)->float:
-    "Measured dense matmul rate of this machine, GFLOP/s (2n^3 per product)."
-    import tensorflow as tf
-    a = tf.random.normal((n, n), dtype=tf.float32); a = tf.cast(a, dtype)
-    f = tf.function(lambda x: tf.matmul(x, x)); f(a).numpy()
-    start = time.perf_counter()
-    for _ in range(repeats): f(a).numpy()
-    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
-
 def training_flops_per_image()->float:
-    "Forward multiply-adds of the seed CNN x2 FLOPs, x3 for training, less conv1's unneeded input gradient."
-    conv1, conv2 = 26*26*32 * 3*3*1 * 2, 11*11*64 * 3*3*32 * 2
-    dense, out = 1600*128 * 2, 128*10 * 2
-    return 3 * (conv1 + conv2 + dense + out) - conv1
+    "03's `layer_flops` over the seed CNN, x3 for training, less conv1's unneeded input gradient."
+    from imgdl_nb.models import seed_cnn
+    from imgdl_nb.train import layer_flops
+    flops = [layer_flops(layer) for layer in seed_cnn().layers]   # conv1 first
+    return 3 * sum(flops) - flops[0]
 
 def run_child(recipe:str, seed:int, epochs:int)->dict:
     "Run one recipe in a fresh process; return its measurements with the child's peak memory."
@@ -98,7 +90,8 @@ def main():
             r = runs[name][-1]
             print(f'  {name:15s} seed {seed}: test accuracy {r["test_accuracy"]:.4f}, {r["images_per_second"]:,.0f} images/s, '
                   f'epochs {np.round(r["epoch_seconds"], 1).tolist()} s', flush=True)
-    fp32, bf16 = matmul_gflops('float32'), matmul_gflops('bfloat16')
+    from imgdl_nb.train import matmul_limit   # 03's: the median of 10 products of 2048 x 2048 matrices
+    fp32, bf16 = matmul_limit('float32'), matmul_limit('bfloat16')
     flops = training_flops_per_image()
     limits = {'float32': fp32 * 1e9 / flops, 'mixed_bfloat16': bf16 * 1e9 / flops}
     print(f'\nmatmul on this machine: float32 {fp32:.0f} GFLOP/s, bfloat16 {bf16:.0f} GFLOP/s; seed CNN training cost '

@@ -29,7 +29,7 @@ from .evaluate import (evaluate_model, per_class_metrics, confusion_matrix_plot,
 from .distributed import (parse_workers, tf_config, read_tf_config, cluster_size, is_chief, choose_strategy,
     scale_batch_and_lr, train_distributed, clear_checkpoints, WorkerLostError)
 from .large_scale import (open_dataset, describe_layout, with_validation, disk_pixel_stats, train_from_disk, evaluate_from_disk, images_at,
-                                  choose_architecture, compiled_small_resnet)
+    choose_architecture, compiled_small_resnet)
 
 # %% ../nbs/90_cli.ipynb #1c8c3e12
 OUTPUT_FILES = ('model.keras', 'metrics.json', 'training_curves.png', 'confusion_matrix.png', 'mistakes.png')

@@ -22,7 +22,8 @@ All 54,000 training images (6,000 held out for validation) and the 10,000 test i
 Steps 1-4 are `--parts compression`, step 5 `--parts distillation`. The int8 speed-up depends on the CPU's vector
 instructions, so the JSON names the CPU: bench/results/compression.json is an AMD EPYC with AVX-512 (VNNI and
 bfloat16), compression_intel_xeon.json an Intel Xeon with AVX-512 VNNI and AMX, compression_amd_epyc.json
-(`--parts compression`) an AMD EPYC with AVX2 only.
+(`--parts compression`) an AMD EPYC with AVX2 only, compression_amd_epyc_avx2_second.json (`--parts compression`)
+another one.
 
 Prints one line per step and a verdict per goal; writes everything to --out as JSON after every step."""
 import argparse, json, os, time

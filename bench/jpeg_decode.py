@@ -15,7 +15,11 @@ kept in --work. Then, in this one process, on the training images (the best of -
 
 Also decodes real photographs -- scikit-image's colour sample photographs, when scikit-image is installed -- as JPEGs of
 quality 90 and reports CPU-ms per megapixel next to the generated JPEGs', to check that the generated ones cost what
-real ones do. Prints a table and the ratio the issue asks for: pipeline / decode-only limit (goal >= 0.80)."""
+real ones do. Prints a table and the ratio the issue asks for: pipeline / decode-only limit (goal >= 0.80).
+
+Stored: bench/results/jpeg_decode.json (AMD EPYC with AVX-512, before the pipeline normalized with whole-image arrays),
+jpeg_decode_amd_epyc_avx2_before.json and jpeg_decode_amd_epyc_avx2.json (an AMD EPYC with AVX2 only, before and
+after that change; `--out` names the file)."""
 import argparse, json, os, time, sys
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 from pathlib import Path

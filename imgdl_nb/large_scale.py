@@ -11,12 +11,12 @@ __all__ = ['IMAGE_EXTENSIONS', 'SPLITS', 'EXAMPLE_FEATURES', 'PIXEL_LIMIT', 'PNG
            'jpeg_size', 'exif_orientation', 'tiff_orientation', 'read_ends', 'image_file_info', 'refuse_or_skip',
            'other_channels', 'check_image_files', 'FileList', 'visible', 'names_below', 'list_split',
            'refuse_or_skip_class', 'DiskDataset', 'read_manifest', 'layout_error', 'folder_layout', 'open_image_folder',
-           'keep_channels', 'open_shards', 'open_dataset', 'describe_layout', 'normalize_batch', 'StreamSettings',
-           'finish', 'epoch_order', 'file_pipeline', 'shard_records', 'shard_pipeline', 'split_pipeline',
-           'with_validation', 'stream_pixel_stats', 'disk_pixel_stats', 'shard_for_worker', 'check_sharding',
-           'train_from_disk', 'evaluate_from_disk', 'images_at', 'pipeline_speed', 'best_of', 'read_bytes_rate',
-           'decode_only_speed', 'pipeline_cost_plot', 'photo_like', 'generate_photo_folder', 'orient',
-           'crop_box_from_draws', 'random_crop_boxes', 'centre_boxes', 'default_image_size', 'photo_shape',
+           'keep_channels', 'open_shards', 'open_dataset', 'describe_layout', 'normalization_maps', 'normalize_batch',
+           'StreamSettings', 'finish', 'epoch_order', 'file_pipeline', 'shard_records', 'shard_pipeline',
+           'split_pipeline', 'with_validation', 'stream_pixel_stats', 'disk_pixel_stats', 'shard_for_worker',
+           'check_sharding', 'train_from_disk', 'evaluate_from_disk', 'images_at', 'pipeline_speed', 'best_of',
+           'read_bytes_rate', 'decode_only_speed', 'pipeline_cost_plot', 'photo_like', 'generate_photo_folder',
+           'orient', 'crop_box_from_draws', 'random_crop_boxes', 'centre_boxes', 'default_image_size', 'photo_shape',
            'photo_crop', 'PhotoView', 'crops_figure', 'choose_architecture', 'compiled_small_resnet',
            'parameters_by_size', 'decode_costs', 'training_cost']
 
@@ -554,11 +554,20 @@ def describe_layout(dataset:DiskDataset)->str:
                    (f" ({dataset.enlarged:,} smaller than that, enlarged)" if dataset.enlarged else ""))
 
 # %% ../nbs/07_large_scale.ipynb #2c3030a3
+def normalization_maps(stats:PixelStats, # training statistics: one number each, or one per channel
+                       shape:tuple,      # (height, width, channels) of one image
+                      )->tuple:          # float32 arrays of `shape`: the scale and the offset
+    r"$\tilde x = (I_{raw}/255 - \mu_c)/\sigma_c$ as $I_{raw} \cdot a + b$ with whole-image arrays $a = \frac{1}{255\sigma_c}$, $b = -\frac{\mu_c}{\sigma_c}$."
+    mean, std = np.float32(stats.mean), np.float32(stats.std)
+    return tuple(np.ascontiguousarray(np.broadcast_to(v, shape), np.float32) for v in (1 / (255 * std), -mean / std))
+
 def normalize_batch(images:tf.Tensor,  # uint8 images
                     stats:PixelStats,  # training statistics
                    )->tf.Tensor:       # float32
-    r"$\tilde x = (I_{raw}/255 - \mu)/\sigma$ on a batch, in TensorFlow."
-    return (tf.cast(images, tf.float32) / 255.0 - stats.mean) / stats.std
+    r"$\tilde x = (I_{raw}/255 - \mu)/\sigma$ on a batch, in TensorFlow (with `normalization_maps` where the image shape is known)."
+    if None in images.shape[1:]: return (tf.cast(images, tf.float32) / 255.0 - stats.mean) / stats.std
+    scale, offset = normalization_maps(stats, tuple(images.shape[1:]))
+    return tf.cast(images, tf.float32) * scale + offset
 
 @dataclass
 class StreamSettings:
@@ -946,7 +955,7 @@ class PhotoView:
     scale: tuple = CROP_SCALE
     ratio: tuple = CROP_RATIO
     crop_while_decoding: bool = True  # see `photo_crop`
-    stats: PixelStats = None          # normalize each image here (float32 out, one fused multiply-add); None: uint8 out
+    stats: PixelStats = None          # normalize each image here (float32 out, one multiply and one add); None: uint8 out
 
     def boxes(self, heights, widths, seed)->tuple: # (int32 (n, 4) boxes, bool (n,) flips)
         "The crop boxes and mirror flips of n images, drawn at once."
@@ -956,10 +965,12 @@ class PhotoView:
         return random_crop_boxes(heights, widths, crop_seed, self.scale, self.ratio), flips
 
     def image(self, data, orientation, box, flip)->tf.Tensor:
-        r"One photograph's view: `photo_crop` of its box, mirrored left-right if `flip`, normalized as $x \cdot \frac{1}{255\sigma_c} - \frac{\mu_c}{\sigma_c}$ with `stats`."
+        r"One photograph's view: `photo_crop` of its box, mirrored left-right if `flip`, normalized with `stats` as `normalization_maps` says."
         image = photo_crop(data, orientation, box, self.shape[0], self.shape[2], self.crop_while_decoding, self.stats is None)
-        if self.stats is not None: image = image * (1 / (255 * np.float32(self.stats.std))) - np.float32(self.stats.mean) / np.float32(self.stats.std)
-        return tf.cond(flip, lambda: tf.reverse(image, [1]), lambda: image)
+        image = tf.cond(flip, lambda: tf.reverse(image, [1]), lambda: image)
+        if self.stats is None: return image
+        scale, offset = normalization_maps(self.stats, self.shape)   # whole-image arrays: broadcasting 3 channels costs several times more
+        return image * scale + offset
 
 # %% ../nbs/07_large_scale.ipynb #db5cc06c
 def crops_figure(dataset:DiskDataset, # photographs

@@ -565,8 +565,9 @@ def normalize_batch(images:tf.Tensor,  # uint8 images
                     stats:PixelStats,  # training statistics
                    )->tf.Tensor:       # float32
     r"$\tilde x = (I_{raw}/255 - \mu)/\sigma$ on a batch, in TensorFlow (with `normalization_maps` where the image shape is known)."
-    if None in images.shape[1:]: return (tf.cast(images, tf.float32) / 255.0 - stats.mean) / stats.std
-    scale, offset = normalization_maps(stats, tuple(images.shape[1:]))
+    shape = tf.TensorShape(images.shape)[1:]
+    if not shape.is_fully_defined(): return (tf.cast(images, tf.float32) / 255.0 - stats.mean) / stats.std
+    scale, offset = normalization_maps(stats, tuple(shape))
     return tf.cast(images, tf.float32) * scale + offset
 
 @dataclass

@@ -1,12 +1,12 @@
 """Per-channel normalization in tf.data: broadcasting a 3-number vector over every pixel vs whole-image arrays.
 
-    python bench/normalize_broadcast.py [--images 2000] [--rounds 5] [--out bench/results/normalize_broadcast.json]
+    python bench/normalize_broadcast.py [--images 2000] [--rounds 7] [--out bench/results/normalize_broadcast.json]
 
 07's photo pipeline normalizes each S x S x 3 image in its parallel map as x * a + b. Written with the per-channel
 numbers a_c = 1 / (255 sigma_c), b_c = -mu_c / sigma_c (shape (3,)), TensorFlow broadcasts them over every pixel;
 written with `normalization_maps` (a and b as whole (S, S, 3) arrays), it multiplies arrays of the same shape. For
 S = 160 and 224 this times both (and, for scale, a copy of the image and a left-right flip) on one float32 image at a
-time in a tf.data map, one thread, rounds alternating; prints the median microseconds per image and the ratio."""
+time in a tf.data map (no parallel calls), rounds alternating; prints the median microseconds per image and the ratio."""
 import argparse, json, os, time, sys
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 from pathlib import Path
